@@ -1,0 +1,39 @@
+"""s3vectors-mock: Amazon S3 Vectors for tests, in-process, with no credentials and no network."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar, overload
+
+from ._calls import CallRecord
+from ._hooks import S3VectorsMockError, install, patch_client
+from ._mock import DEFAULT_ACCOUNT_ID, S3VectorsMock
+
+__all__ = ["CallRecord", "S3VectorsMock", "S3VectorsMockError", "mock_s3vectors", "patch_client"]
+__version__ = "0.1.0"
+
+Target = TypeVar("Target", bound=Callable[..., Any])
+
+
+@overload
+def mock_s3vectors(target: Target, /) -> Target: ...
+
+
+@overload
+def mock_s3vectors(*, account_id: str = DEFAULT_ACCOUNT_ID) -> S3VectorsMock: ...
+
+
+def mock_s3vectors(target: Any = None, /, *, account_id: str = DEFAULT_ACCOUNT_ID) -> Any:
+    """Mock Amazon S3 Vectors.
+
+    ``@mock_s3vectors`` or ``@mock_s3vectors(account_id=...)`` on a function or test class;
+    ``with mock_s3vectors() as m:`` or ``async with``; or ``m = mock_s3vectors(); m.start(); ...; m.stop()``.
+    """
+    mock = S3VectorsMock(account_id=account_id)
+    if target is None:
+        return mock
+    return mock(target)
+
+
+# Wrap botocore's client call at import, so that clients created earlier are mocked as soon as a mock starts.
+install()

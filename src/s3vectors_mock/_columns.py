@@ -1,0 +1,177 @@
+"""Columnar metadata: one typed column per filterable key, so that filters are evaluated in bulk with numpy.
+
+Each column keeps, per row, the kind of value stored (absent, number, string, boolean or array) and the value in
+a typed array: numbers as float64, strings as integer codes from a vocabulary shared by the table, booleans as
+bool. Array values are kept as tuples and exploded (row, element) on demand into the same typed form, cached until
+the column changes, so that "any element matches" is also a vectorized test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+ABSENT, NUMBER, STRING, BOOLEAN, ARRAY = 0, 1, 2, 3, 4
+
+BoolMask = npt.NDArray[np.bool_]
+Rows = npt.NDArray[np.intp]
+
+
+class Vocabulary:
+    """Interned strings: equal strings get equal integer codes, so string equality is an integer comparison."""
+
+    def __init__(self) -> None:
+        self.code_of: dict[str, int] = {}
+        self._strings: list[str] = []
+        self._array_cache: npt.NDArray[np.str_] | None = None
+
+    def intern(self, value: str) -> int:
+        code = self.code_of.get(value)
+        if code is None:
+            code = len(self._strings)
+            self.code_of[value] = code
+            self._strings.append(value)
+            self._array_cache = None
+        return code
+
+    def codes_with_prefix(self, prefix: str) -> npt.NDArray[np.int64]:
+        if not self._strings:
+            return np.empty(0, dtype=np.int64)
+        if self._array_cache is None:
+            self._array_cache = np.array(self._strings, dtype=object).astype(str)
+        return np.flatnonzero(np.char.startswith(self._array_cache, prefix))
+
+
+def classify(value: Any) -> int:
+    if isinstance(value, bool):
+        return BOOLEAN
+    if isinstance(value, (int, float)):
+        return NUMBER
+    if isinstance(value, str):
+        return STRING
+    return ARRAY
+
+
+@dataclass
+class Exploded:
+    """Every element of every array value of a column, flattened: element i belongs to row ``rows[i]``."""
+
+    rows: Rows
+    kind: npt.NDArray[np.int8]
+    number: npt.NDArray[np.float64]
+    code: npt.NDArray[np.int64]
+
+
+class Column:
+    def __init__(self, capacity: int) -> None:
+        self.kind = np.zeros(capacity, dtype=np.int8)
+        self.number = np.zeros(capacity, dtype=np.float64)
+        self.code = np.full(capacity, -1, dtype=np.int64)
+        self.flag = np.zeros(capacity, dtype=np.bool_)
+        self.arrays: dict[int, tuple[Any, ...]] = {}
+        self._exploded: Exploded | None = None
+
+    def grow(self, capacity: int) -> None:
+        extra = capacity - len(self.kind)
+        self.kind = np.concatenate([self.kind, np.zeros(extra, dtype=np.int8)])
+        self.number = np.concatenate([self.number, np.zeros(extra, dtype=np.float64)])
+        self.code = np.concatenate([self.code, np.full(extra, -1, dtype=np.int64)])
+        self.flag = np.concatenate([self.flag, np.zeros(extra, dtype=np.bool_)])
+
+    def clear(self, rows: Rows) -> None:
+        if self.arrays and bool(np.any(self.kind[rows] == ARRAY)):
+            for row in rows[self.kind[rows] == ARRAY].tolist():
+                self.arrays.pop(row, None)
+            self._exploded = None
+        self.kind[rows] = ABSENT
+
+    def write(self, row: int, value: Any, vocabulary: Vocabulary) -> None:
+        kind = classify(value)
+        self.kind[row] = kind
+        if kind == NUMBER:
+            self.number[row] = value
+        elif kind == STRING:
+            self.code[row] = vocabulary.intern(value)
+        elif kind == BOOLEAN:
+            self.flag[row] = value
+        else:
+            self.arrays[row] = tuple(value)
+            for element in value:
+                if isinstance(element, str):
+                    vocabulary.intern(element)
+            self._exploded = None
+
+    def move(self, destination: Rows, source: Rows) -> None:
+        """Copy rows ``source`` onto rows ``destination`` (the table compacts itself after deletes)."""
+        moved_arrays = self.kind[source] == ARRAY
+        self.kind[destination] = self.kind[source]
+        self.number[destination] = self.number[source]
+        self.code[destination] = self.code[source]
+        self.flag[destination] = self.flag[source]
+        if bool(np.any(moved_arrays)):
+            for target, origin in zip(destination[moved_arrays].tolist(), source[moved_arrays].tolist()):
+                self.arrays[target] = self.arrays.pop(origin)
+            self._exploded = None
+
+    def exploded(self, vocabulary: Vocabulary) -> Exploded:
+        if self._exploded is None:
+            rows: list[int] = []
+            kinds: list[int] = []
+            numbers: list[float] = []
+            codes: list[int] = []
+            for row, elements in self.arrays.items():
+                for element in elements:
+                    rows.append(row)
+                    if isinstance(element, str):
+                        kinds.append(STRING)
+                        numbers.append(0.0)
+                        codes.append(vocabulary.code_of[element])
+                    else:
+                        kinds.append(NUMBER)
+                        numbers.append(float(element))
+                        codes.append(-1)
+            self._exploded = Exploded(
+                np.array(rows, dtype=np.intp),
+                np.array(kinds, dtype=np.int8),
+                np.array(numbers, dtype=np.float64),
+                np.array(codes, dtype=np.int64),
+            )
+        return self._exploded
+
+
+class MetadataColumns:
+    """All filterable metadata of one index, as typed columns over the table's rows."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self.vocabulary = Vocabulary()
+        self.columns: dict[str, Column] = {}
+
+    def grow(self, capacity: int) -> None:
+        for column in self.columns.values():
+            column.grow(capacity)
+        self.capacity = capacity
+
+    def clear(self, rows: Rows) -> None:
+        for column in self.columns.values():
+            column.clear(rows)
+
+    def write(self, rows: Sequence[int], metadata: Sequence[dict[str, Any] | None], filterable: Any) -> None:
+        for row, values in zip(rows, metadata):
+            if not values:
+                continue
+            for key, value in values.items():
+                if not filterable(key):
+                    continue
+                column = self.columns.get(key)
+                if column is None:
+                    column = self.columns[key] = Column(self.capacity)
+                column.write(row, value, self.vocabulary)
+
+    def move(self, destination: Rows, source: Rows) -> None:
+        for column in self.columns.values():
+            column.move(destination, source)

@@ -1,0 +1,92 @@
+"""Injected faults and latency, for rehearsing the failures production will throw at the code under test."""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from dataclasses import dataclass
+
+from ._errors import STATUS_BY_CODE, ServiceError
+from ._model import operation_model, operation_names
+
+DEFAULT_MESSAGES = {
+    "TooManyRequestsException": "Rate exceeded",
+    "ServiceUnavailableException": "Currently unable to handle the request",
+    "InternalServerException": "Internal server error",
+    "RequestTimeoutException": "Request timed out",
+}
+
+
+@dataclass
+class _Fault:
+    error: ServiceError
+    remaining: int
+
+
+@dataclass
+class _Latency:
+    seconds: float
+    remaining: int | None
+
+
+def check_operation(operation: str) -> None:
+    if operation not in operation_names():
+        known = ", ".join(sorted(operation_names()))
+        raise ValueError(f"{operation!r} is not an s3vectors operation of the installed botocore; known: {known}")
+
+
+class Faults:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._errors: dict[str, deque[_Fault]] = {}
+        self._latency: dict[str, _Latency] = {}
+
+    def inject_error(self, operation: str, code: str, times: int = 1, message: str | None = None) -> None:
+        check_operation(operation)
+        declared = {shape.name for shape in operation_model(operation).error_shapes} | {"ValidationException"}
+        if code not in declared:
+            raise ValueError(f"{operation} does not declare {code!r}; it declares: {', '.join(sorted(declared))}")
+        if code not in STATUS_BY_CODE:
+            raise ValueError(f"unknown error code {code!r}")
+        if times < 1:
+            raise ValueError("times must be at least 1")
+        text = message or DEFAULT_MESSAGES.get(code, f"{code} injected by s3vectors-mock")
+        with self._lock:
+            self._errors.setdefault(operation, deque()).append(_Fault(ServiceError(code, text), times))
+
+    def inject_latency(self, operation: str, seconds: float, times: int | None = None) -> None:
+        check_operation(operation)
+        if seconds < 0:
+            raise ValueError("seconds must not be negative")
+        with self._lock:
+            self._latency[operation] = _Latency(seconds, times)
+
+    def wants_send_path(self, operation: str) -> bool:
+        return bool(self._errors.get(operation))
+
+    def take_error(self, operation: str) -> ServiceError | None:
+        with self._lock:
+            queue = self._errors.get(operation)
+            if not queue:
+                return None
+            fault = queue[0]
+            fault.remaining -= 1
+            if fault.remaining <= 0:
+                queue.popleft()
+            return fault.error
+
+    def take_latency(self, operation: str) -> float:
+        with self._lock:
+            latency = self._latency.get(operation)
+            if latency is None:
+                return 0.0
+            if latency.remaining is not None:
+                latency.remaining -= 1
+                if latency.remaining <= 0:
+                    del self._latency[operation]
+            return latency.seconds
+
+    def clear(self) -> None:
+        with self._lock:
+            self._errors.clear()
+            self._latency.clear()

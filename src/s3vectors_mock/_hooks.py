@@ -1,0 +1,148 @@
+"""botocore in and out: the event handlers that answer s3vectors calls while a mock is active.
+
+Every s3vectors client gets four handlers, registered on its own event emitter the first time it makes a call
+(so clients created before the mock started, or before this package was imported, are mocked too):
+
+* ``before-parameter-build`` keeps the API parameters exactly as the caller passed them;
+* ``before-call`` answers the call from the active mock; botocore then skips signing and HTTP altogether;
+* ``choose-signer`` makes requests unsigned while a mock is active, so no credentials are ever needed;
+* ``before-send`` answers the requests a mock deliberately routes through botocore's send path (where its retry
+  machinery runs), and fails closed on any other s3vectors request that got that far while a mock is active.
+
+When no mock is active every handler returns None and the client behaves exactly as without this package.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Any
+
+import botocore
+import botocore.client
+import wrapt
+
+from ._model import SERVICE_NAME
+
+if TYPE_CHECKING:
+    from ._mock import S3VectorsMock
+
+PARAMS_KEY = "s3vectors_mock_params"
+ROUTE_KEY = "s3vectors_mock_send_path"
+_HOOKED = "_s3vectors_mock_hooked"
+
+
+class S3VectorsMockError(RuntimeError):
+    """The mock refused to let a request through: something is misconfigured, never a service answer."""
+
+
+class _ActiveMocks:
+    """The mocks started in this process, innermost last; the innermost one answers."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._stack: list[S3VectorsMock] = []
+
+    def push(self, mock: S3VectorsMock) -> None:
+        with self._lock:
+            self._stack.append(mock)
+
+    def remove(self, mock: S3VectorsMock) -> None:
+        with self._lock:
+            for position in range(len(self._stack) - 1, -1, -1):
+                if self._stack[position] is mock:
+                    del self._stack[position]
+                    return
+
+    def current(self) -> S3VectorsMock | None:
+        stack = self._stack
+        return stack[-1] if stack else None
+
+
+active_mocks = _ActiveMocks()
+
+
+def _keep_api_params(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+    if active_mocks.current() is not None:
+        context[PARAMS_KEY] = dict(params)
+
+
+def _answer_call(model: Any, params: dict[str, Any], context: dict[str, Any], **_: Any) -> Any:
+    mock = active_mocks.current()
+    if mock is None:
+        return None
+    operation = model.name
+    if mock.faults.wants_send_path(operation):
+        context[ROUTE_KEY] = True
+        return None
+    body = params.get("body") or b""
+    return mock.answer(
+        operation,
+        context.get(PARAMS_KEY, {}),
+        context.get("client_region") or "us-east-1",
+        url=params.get("url", ""),
+        body_size=len(body),
+    )
+
+
+def _unsigned_while_mocked(**_: Any) -> Any:
+    return botocore.UNSIGNED if active_mocks.current() is not None else None
+
+
+def _answer_or_refuse_send(request: Any, event_name: str, **_: Any) -> Any:
+    mock = active_mocks.current()
+    if mock is None:
+        return None
+    context = getattr(request, "context", {}) or {}
+    operation = event_name.rsplit(".", 1)[-1]
+    if context.get(ROUTE_KEY):
+        return mock.answer_on_wire(
+            operation,
+            context.get(PARAMS_KEY, {}),
+            context.get("client_region") or "us-east-1",
+            url=request.url,
+            body_size=len(request.body or b""),
+        )
+    raise S3VectorsMockError(
+        f"s3vectors-mock is active, but the s3vectors {operation} request reached botocore's send stage instead of "
+        "being answered by the mock (another before-call handler must have declined it). It was stopped here and "
+        "nothing was sent to the network."
+    )
+
+
+def patch_client(client: Any) -> None:
+    """Register the mock's handlers on one client. Idempotent; clients are also patched on their first call."""
+    if client.__dict__.get(_HOOKED):
+        return
+    is_s3vectors = client.meta.service_model.service_name == SERVICE_NAME
+    if is_s3vectors:
+        events = client.meta.events
+        events.register(f"before-parameter-build.{SERVICE_NAME}", _keep_api_params, unique_id="s3vectors-mock-params")
+        events.register(f"before-call.{SERVICE_NAME}", _answer_call, unique_id="s3vectors-mock-call")
+        events.register(f"choose-signer.{SERVICE_NAME}", _unsigned_while_mocked, unique_id="s3vectors-mock-signer")
+        events.register(f"before-send.{SERVICE_NAME}", _answer_or_refuse_send, unique_id="s3vectors-mock-send")
+    client.__dict__[_HOOKED] = True
+
+
+def _hook_then_call(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
+    if not instance.__dict__.get(_HOOKED):
+        patch_client(instance)
+    return wrapped(*args, **kwargs)
+
+
+_install_lock = threading.Lock()
+_installed = False
+
+
+def install() -> None:
+    """Wrap botocore's (and, once imported, aiobotocore's) client call method, once per process."""
+    global _installed
+    with _install_lock:
+        if _installed:
+            return
+        wrapt.wrap_function_wrapper(botocore.client.BaseClient, "_make_api_call", _hook_then_call)
+        wrapt.register_post_import_hook(_wrap_aiobotocore, "aiobotocore.client")
+        _installed = True
+
+
+def _wrap_aiobotocore(module: Any) -> None:
+    wrapt.wrap_function_wrapper(module.AioBaseClient, "_make_api_call", _hook_then_call)

@@ -1,0 +1,282 @@
+"""The public mock object: a decorator, a (sync and async) context manager, and start()/stop()."""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import threading
+import time
+import unittest
+from collections.abc import Callable, Sequence
+from types import TracebackType
+from typing import Any, TypeVar, cast
+
+import numpy as np
+import numpy.typing as npt
+import wrapt
+from botocore.awsrequest import AWSResponse
+from botocore.exceptions import ClientError
+
+from ._arns import parse_arn
+from ._calls import CallRecord
+from ._errors import INDEX_NOT_FOUND, ServiceError, not_found
+from ._faults import Faults
+from ._hooks import active_mocks, install
+from ._responses import error_body, failure, success, wire_response
+from ._store import Backend
+from .operations import dispatch
+from .operations.vectors import last_wins, validate_records
+
+logger = logging.getLogger("s3vectors_mock")
+
+DEFAULT_ACCOUNT_ID = "123456789012"
+Function = TypeVar("Function", bound=Callable[..., Any])
+Class = TypeVar("Class", bound=type)
+
+
+class S3VectorsMock:
+    """An in-memory Amazon S3 Vectors that answers every s3vectors call of every botocore client while active.
+
+    Each instance is its own world: separate instances share no state. While several are active, the most
+    recently started one answers.
+    """
+
+    def __init__(self, *, account_id: str = DEFAULT_ACCOUNT_ID) -> None:
+        if not (isinstance(account_id, str) and len(account_id) == 12 and account_id.isdigit()):
+            raise ValueError(f"account_id must be 12 digits, got {account_id!r}")
+        self.account_id = account_id
+        self.backend = Backend()
+        self.faults = Faults()
+        self._calls: list[CallRecord] = []
+        self._depth = 0
+        self._depth_lock = threading.Lock()
+
+    # ---- activation -------------------------------------------------------------------------------------------
+
+    def start(self) -> S3VectorsMock:
+        """Start answering s3vectors calls. Nested starts of the same mock are counted."""
+        install()
+        with self._depth_lock:
+            self._depth += 1
+            if self._depth == 1:
+                active_mocks.push(self)
+        return self
+
+    def stop(self) -> None:
+        """Stop answering; the state stays until :meth:`reset` (a decorated call starts from a fresh one)."""
+        with self._depth_lock:
+            if self._depth == 0:
+                raise RuntimeError("stop() called on a mock_s3vectors that is not started")
+            self._depth -= 1
+            if self._depth == 0:
+                active_mocks.remove(self)
+
+    @property
+    def active(self) -> bool:
+        return self._depth > 0
+
+    def reset(self) -> None:
+        """Drop every bucket, index, vector, policy and tag, the call log and any injected faults."""
+        self.backend.reset()
+        self.faults.clear()
+        self._calls.clear()
+
+    def __enter__(self) -> S3VectorsMock:
+        return self.start()
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None) -> None:
+        self.stop()
+
+    async def __aenter__(self) -> S3VectorsMock:
+        return self.start()
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    # ---- decoration -------------------------------------------------------------------------------------------
+
+    def __call__(self, target: Function) -> Function:
+        """Decorate a function (sync, async, generator) or a test class: each call or test gets fresh state."""
+        if inspect.isclass(target):
+            return self._decorate_class(target)
+        return self._decorate_callable(target)
+
+    def _fresh(self) -> S3VectorsMock:
+        if not self.active:
+            self.reset()
+        return self
+
+    def _decorate_callable(self, function: Function) -> Function:
+        mock = self
+        if inspect.iscoroutinefunction(function):
+
+            @wrapt.decorator
+            async def run_async(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
+                async with mock._fresh():
+                    return await wrapped(*args, **kwargs)
+
+            return run_async(function)  # type: ignore[return-value]
+        if inspect.isasyncgenfunction(function):
+
+            @wrapt.decorator
+            async def run_async_generator(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
+                async with mock._fresh():
+                    async for item in wrapped(*args, **kwargs):
+                        yield item
+
+            return run_async_generator(function)  # type: ignore[return-value]
+        if inspect.isgeneratorfunction(function):
+
+            @wrapt.decorator
+            def run_generator(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
+                with mock._fresh():
+                    return (yield from wrapped(*args, **kwargs))
+
+            return run_generator(function)  # type: ignore[return-value]
+
+        @wrapt.decorator
+        def run(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
+            with mock._fresh():
+                return wrapped(*args, **kwargs)
+
+        return run(function)  # type: ignore[return-value]
+
+    def _decorate_class(self, cls: Class) -> Class:
+        """Active from each test's setup to its teardown, with fresh state, so setup data is seen by the test."""
+        mock = self
+        if issubclass(cls, unittest.TestCase):
+            original_set_up = cls.setUp
+
+            def setUp(test: unittest.TestCase) -> None:
+                mock.reset()
+                mock.start()
+                test.addCleanup(mock.stop)
+                original_set_up(test)
+
+            cls.setUp = setUp  # type: ignore[method-assign,assignment]
+            return cls
+        original_setup = getattr(cls, "setup_method", None)
+        original_teardown = getattr(cls, "teardown_method", None)
+
+        def setup_method(test: Any, method: Any = None) -> None:
+            mock.reset()
+            mock.start()
+            if original_setup is not None:
+                try:
+                    original_setup(test, method)
+                except BaseException:
+                    mock.stop()
+                    raise
+
+        def teardown_method(test: Any, method: Any = None) -> None:
+            try:
+                if original_teardown is not None:
+                    original_teardown(test, method)
+            finally:
+                mock.stop()
+
+        cls.setup_method = setup_method  # type: ignore[attr-defined]
+        cls.teardown_method = teardown_method  # type: ignore[attr-defined]
+        return cls
+
+    # ---- inspection and seeding -------------------------------------------------------------------------------
+
+    @property
+    def calls(self) -> list[CallRecord]:
+        """The calls this mock answered, oldest first."""
+        return list(self._calls)
+
+    def inject_error(self, operation: str, code: str, *, times: int = 1, message: str | None = None) -> None:
+        """Make the next ``times`` calls of ``operation`` fail with the modelled error ``code``.
+
+        These calls go through botocore's real send path, so the client's retry configuration applies exactly as
+        against AWS (and ``ResponseMetadata["RetryAttempts"]`` counts the retries).
+        """
+        self.faults.inject_error(operation, code, times, message)
+
+    def inject_latency(self, operation: str, seconds: float, *, times: int | None = None) -> None:
+        """Delay the next ``times`` calls of ``operation`` (every call when ``times`` is None) by ``seconds``."""
+        self.faults.inject_latency(operation, seconds, times)
+
+    def load_vectors(
+        self,
+        index_arn: str,
+        keys: Sequence[str],
+        vectors: npt.ArrayLike,
+        metadata: Sequence[dict[str, Any] | None] | None = None,
+    ) -> None:
+        """Seed an index in bulk without going through botocore, validated exactly like PutVectors (atomic).
+
+        Raises the same :class:`botocore.exceptions.ClientError` PutVectors would raise for invalid records.
+        """
+        keys = list(keys)
+        matrix = np.asarray(vectors)
+        if matrix.ndim != 2 or matrix.shape[0] != len(keys):
+            raise ValueError(f"vectors must be a 2-D array with one row per key ({len(keys)} rows)")
+        records_metadata = list(metadata) if metadata is not None else [None] * len(keys)
+        if len(records_metadata) != len(keys):
+            raise ValueError("metadata must have one entry (or None) per key")
+        parsed = parse_arn(index_arn)
+        try:
+            if parsed is None or parsed.index is None:
+                raise not_found(INDEX_NOT_FOUND)
+            with self.backend.lock:
+                bucket = self.backend.namespace(parsed.account, parsed.region).buckets.get(parsed.bucket)
+                index = bucket.indexes.get(parsed.index) if bucket is not None else None
+                if index is None:
+                    raise not_found(INDEX_NOT_FOUND)
+                for position, key in enumerate(keys):
+                    if not isinstance(key, str) or not 1 <= len(key) <= 1024:
+                        raise ServiceError(
+                            "ValidationException",
+                            f"1 validation error detected. Value at '/vectors/{position}/key' failed to satisfy "
+                            "constraint: Member must have length between 1 and 1024, inclusive",
+                        )
+                checked = validate_records(index, keys, cast(Any, matrix), records_metadata)
+                keep = last_wins(keys)
+                index.table.upsert([keys[i] for i in keep], checked[keep], [records_metadata[i] or None for i in keep])
+        except ServiceError as error:
+            response: Any = {"Error": {"Code": error.code, "Message": error.message}, **error_body(error)}
+            raise ClientError(response, "PutVectors") from None
+
+    # ---- answering (called by the hooks) ----------------------------------------------------------------------
+
+    def _run(self, operation: str, params: dict[str, Any], region: str, body_size: int) -> dict[str, Any]:
+        delay = self.faults.take_latency(operation)
+        if delay:
+            time.sleep(delay)
+        try:
+            response = dispatch(self.backend, self.account_id, region, operation, params, body_size)
+        except ServiceError as error:
+            self._calls.append(CallRecord(operation, params, region, error.code))
+            raise
+        except Exception as bug:  # a defect of the mock: answer like the service would, never a traceback
+            logger.exception("s3vectors-mock failed on %s", operation)
+            self._calls.append(CallRecord(operation, params, region, "InternalServerException"))
+            raise ServiceError(
+                "InternalServerException", f"s3vectors-mock internal error in {operation}: {bug!r}"
+            ) from bug
+        self._calls.append(CallRecord(operation, params, region))
+        return response
+
+    def answer(
+        self, operation: str, params: dict[str, Any], region: str, *, url: str, body_size: int
+    ) -> tuple[AWSResponse, dict[str, Any]]:
+        try:
+            return success(url, self._run(operation, params, region, body_size))
+        except ServiceError as error:
+            return failure(url, error)
+
+    def answer_on_wire(
+        self, operation: str, params: dict[str, Any], region: str, *, url: str, body_size: int
+    ) -> AWSResponse:
+        fault = self.faults.take_error(operation)
+        if fault is not None:
+            self._calls.append(CallRecord(operation, params, region, fault.code))
+            return wire_response(url, fault.status, error_body(fault), fault.code)
+        try:
+            return wire_response(url, 200, self._run(operation, params, region, body_size))
+        except ServiceError as error:
+            return wire_response(url, error.status, error_body(error), error.code)

@@ -1,0 +1,206 @@
+"""The installed botocore model of s3vectors, and validation of requests against it.
+
+botocore checks only types, required members and minimums on the client. The service checks the rest of the
+model (maximums, ranges, enums and patterns) and answers with Smithy-style ValidationException texts; clients
+with ``parameter_validation=False`` reach the service with anything at all. This module reproduces that check
+from whatever model is installed, so that a user sees exactly the members and limits their botocore declares.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from typing import Any
+
+import botocore.session
+import regex
+from botocore.model import ListShape, MapShape, OperationModel, ServiceModel, Shape, StructureShape
+
+from ._errors import FieldError, ServiceError
+
+SERVICE_NAME = "s3vectors"
+
+
+@functools.cache
+def service_model() -> ServiceModel:
+    return botocore.session.get_session().get_service_model(SERVICE_NAME)
+
+
+@functools.cache
+def operation_names() -> frozenset[str]:
+    return frozenset(service_model().operation_names)
+
+
+@functools.cache
+def operation_model(operation: str) -> OperationModel:
+    return service_model().operation_model(operation)
+
+
+@functools.cache
+def input_members(operation: str) -> frozenset[str]:
+    shape = operation_model(operation).input_shape
+    return frozenset(shape.members) if shape is not None else frozenset()
+
+
+def has_member(operation: str, member: str) -> bool:
+    """Whether the installed model's input for ``operation`` declares ``member`` (a feature probe)."""
+    return operation in operation_names() and member in input_members(operation)
+
+
+@functools.cache
+def _compiled(pattern: str) -> regex.Pattern[str]:
+    # Model patterns are Java regexes with Unicode classes such as \p{L}; the `regex` module reads them as-is.
+    return regex.compile(pattern)
+
+
+def contains_lone_surrogate(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+class _Violations:
+    def __init__(self) -> None:
+        self.items: list[FieldError] = []
+
+    def add(self, path: str, message: str) -> None:
+        self.items.append(FieldError(path, message))
+
+
+def _describe_bounds(shape: Shape, noun: str) -> str | None:
+    low, high = shape.metadata.get("min"), shape.metadata.get("max")
+    if low is not None and high is not None:
+        return f"Member must {noun}between {low} and {high}, inclusive"
+    if low is not None:
+        return f"Member must {noun}greater than or equal to {low}"
+    if high is not None:
+        return f"Member must {noun}less than or equal to {high}"
+    return None
+
+
+def _outside(shape: Shape, number: float) -> bool:
+    low, high = shape.metadata.get("min"), shape.metadata.get("max")
+    return (low is not None and number < low) or (high is not None and number > high)
+
+
+_TYPE_WORDS = {
+    "string": "a string",
+    "integer": "an integer",
+    "long": "an integer",
+    "float": "a number",
+    "double": "a number",
+    "boolean": "a boolean",
+    "list": "a list",
+    "map": "a map",
+    "structure": "an object",
+}
+
+
+def _type_ok(shape: Shape, value: Any) -> bool:
+    kind = shape.type_name
+    if kind == "string":
+        return isinstance(value, str)
+    if kind in ("integer", "long"):
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind in ("float", "double"):
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if kind == "boolean":
+        return isinstance(value, bool)
+    if kind == "list":
+        return isinstance(value, (list, tuple))
+    if kind in ("map", "structure"):
+        return isinstance(value, Mapping)
+    return True
+
+
+def _check(shape: Shape, value: Any, path: str, out: _Violations) -> None:
+    if not _type_ok(shape, value):
+        word = _TYPE_WORDS.get(shape.type_name, shape.type_name)
+        out.add(path, f"Value at '{path}' failed to satisfy constraint: Member must be {word}")
+        return
+    kind = shape.type_name
+    if kind == "string":
+        _check_string(shape, value, path, out)
+    elif kind in ("integer", "long", "float", "double"):
+        if _outside(shape, value):
+            out.add(path, f"Value at '{path}' failed to satisfy constraint: {_describe_bounds(shape, 'be ')}")
+    elif isinstance(shape, StructureShape):
+        if shape.metadata.get("document"):
+            return  # free-form JSON (filters, metadata): the service's own rules check it
+        for name in shape.required_members:
+            if value.get(name) is None:
+                member_path = f"{path}/{name}"
+                out.add(
+                    member_path, f"Value null at '{member_path}' failed to satisfy constraint: Member must not be null"
+                )
+        for name, member_value in value.items():
+            member_shape = shape.members.get(name)
+            if member_shape is not None and member_value is not None:
+                _check(member_shape, member_value, f"{path}/{name}", out)
+    elif isinstance(shape, ListShape):
+        if _outside(shape, len(value)):
+            out.add(
+                path,
+                f"Value with size {len(value)} at '{path}' failed to satisfy constraint: "
+                f"{_describe_bounds(shape, 'have length ')}",
+            )
+        for position, item in enumerate(value):
+            _check(shape.member, item, f"{path}/{position}", out)
+    elif isinstance(shape, MapShape):
+        if _outside(shape, len(value)):
+            out.add(
+                path,
+                f"Value with size {len(value)} at '{path}' failed to satisfy constraint: "
+                f"{_describe_bounds(shape, 'have length ')}",
+            )
+        for key, item in value.items():
+            _check(shape.key, key, path, out)
+            _check(shape.value, item, f"{path}/{key}", out)
+
+
+def _check_string(shape: Shape, value: str, path: str, out: _Violations) -> None:
+    if _outside(shape, len(value)):
+        out.add(
+            path,
+            f"Value with length {len(value)} at '{path}' failed to satisfy constraint: "
+            f"{_describe_bounds(shape, 'have length ')}",
+        )
+    enum = shape.metadata.get("enum")
+    if enum and value not in enum:
+        out.add(
+            path,
+            f"Value at '{path}' failed to satisfy constraint: Member must satisfy enum value set: [{', '.join(enum)}]",
+        )
+    pattern = shape.metadata.get("pattern")
+    if pattern and not _compiled(pattern).fullmatch(value):
+        constraint = f"Member must satisfy regular expression pattern: ^{pattern}$"
+        out.add(path, f"Value at '{path}' failed to satisfy constraint: {constraint}")
+
+
+def _find_lone_surrogate(value: Any) -> bool:
+    if isinstance(value, str):
+        return contains_lone_surrogate(value)
+    if isinstance(value, Mapping):
+        return any(_find_lone_surrogate(k) or _find_lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(_find_lone_surrogate(item) for item in value)
+    return False
+
+
+def validate_request(operation: str, params: Mapping[str, Any]) -> None:
+    """Raise the ServiceError the service answers when ``params`` break the installed model's constraints."""
+    if _find_lone_surrogate(params):
+        # The service cannot decode such a body; it answers with an error that is not in the model.
+        raise ServiceError("SerializationException", "UnknownError")
+    shape = operation_model(operation).input_shape
+    if shape is None:
+        return
+    violations = _Violations()
+    _check(shape, params, "", violations)
+    if violations.items:
+        count = len(violations.items)
+        noun = "error" if count == 1 else "errors"
+        joined = "; ".join(item.message for item in violations.items)
+        raise ServiceError("ValidationException", f"{count} validation {noun} detected. {joined}", violations.items)

@@ -1,0 +1,117 @@
+"""Validation of vector records (PutVectors and bulk seeding) with the service's messages.
+
+Checks run in request order and the first offending record is reported, so a request with any invalid record
+stores nothing and its error names the key. Vector checks happen after conversion to float32, as on the service
+(``1e39`` becomes infinity, tiny values may round to a zero vector).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ._errors import ServiceError, validation_error
+
+MAX_KEY_BYTES = 1024
+MAX_METADATA_KEYS = 50
+MAX_FILTERABLE_BYTES = 2048
+MAX_METADATA_BYTES = 40960
+KEY_TOO_LONG = "Record key length exceeds the maximum allowed"
+
+
+def record_error(key: str, problem: str, path: str) -> ServiceError:
+    return validation_error(f"Invalid record for key '{key}': {problem}", path, problem)
+
+
+def check_key_bytes(keys: Sequence[str], path: str) -> None:
+    for position, key in enumerate(keys):
+        if len(key) * 4 > MAX_KEY_BYTES and len(key.encode("utf-8")) > MAX_KEY_BYTES:
+            raise validation_error(KEY_TOO_LONG, f"{path}[{position}]", KEY_TOO_LONG)
+
+
+def _value_cost(value: Any) -> int:
+    if isinstance(value, bool):
+        return 0
+    if isinstance(value, str):
+        return len(value.encode("utf-8"))
+    if isinstance(value, (int, float)):
+        return 4
+    return sum(4 + _value_cost(element) for element in value)
+
+
+def _value_problem(value: Any) -> str | None:
+    if value is None:
+        return "Metadata values must not be null"
+    if isinstance(value, (bool, str)):
+        return None
+    if isinstance(value, (int, float)):
+        return None if math.isfinite(value) else "Metadata numbers must be finite"
+    if isinstance(value, (list, tuple)):
+        if not value:
+            return "Empty arrays are not allowed in metadata"
+        for element in value:
+            if isinstance(element, bool) or not isinstance(element, (str, int, float)):
+                return "Metadata array values must be strings or numbers"
+            if isinstance(element, float) and not math.isfinite(element):
+                return "Metadata numbers must be finite"
+        return None
+    return "Metadata values must be strings, numbers, booleans, or arrays"
+
+
+def check_metadata(key: str, metadata: Any, non_filterable: frozenset[str], path: str) -> None:
+    """Raise the service's error if ``metadata`` breaks the type or size rules (spec §1.4)."""
+    if not isinstance(metadata, Mapping):
+        raise record_error(key, "Metadata must be an object", path)
+    if len(metadata) > MAX_METADATA_KEYS:
+        raise record_error(key, f"Metadata object must have at most {MAX_METADATA_KEYS} keys", path)
+    total = filterable = 4
+    for name, value in metadata.items():
+        problem = _value_problem(value)
+        if problem is not None:
+            raise record_error(key, problem, path)
+        cost = 8 + len(name.encode("utf-8")) + _value_cost(value)
+        total += cost
+        if name not in non_filterable:
+            filterable += cost
+    if filterable > MAX_FILTERABLE_BYTES:
+        raise record_error(key, f"Filterable metadata must have at most {MAX_FILTERABLE_BYTES} bytes", path)
+    if total > MAX_METADATA_BYTES:
+        raise record_error(key, f"Metadata object must have at most {MAX_METADATA_BYTES} bytes", path)
+
+
+def vector_problems(
+    vectors: npt.NDArray[np.float32], metric: str
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """Per row: whether it holds NaN/Inf, and whether it is a zero vector a cosine index refuses."""
+    not_finite = ~np.isfinite(vectors).all(axis=1)
+    zero: npt.NDArray[np.bool_] = np.zeros(len(vectors), dtype=np.bool_)
+    if metric == "cosine":
+        zero = np.asarray(~np.any(vectors != 0, axis=1), dtype=np.bool_)
+    return np.asarray(not_finite, dtype=np.bool_), zero
+
+
+def as_float32_rows(data: Sequence[Any], dimension: int) -> tuple[npt.NDArray[np.float32], int | None]:
+    """The vectors as a float32 matrix, and the position of the first whose length is not ``dimension``."""
+    for position, values in enumerate(data):
+        if len(values) != dimension:
+            return np.empty((0, dimension), dtype=np.float32), position
+    if not len(data):
+        return np.empty((0, dimension), dtype=np.float32), None
+    with np.errstate(over="ignore", invalid="ignore"):
+        matrix = np.asarray(data, dtype=np.float64).astype(np.float32)
+    return matrix.reshape(len(data), dimension), None
+
+
+def check_vectors(keys: Sequence[str], matrix: npt.NDArray[np.float32], metric: str, path: str) -> None:
+    not_finite, zero = vector_problems(matrix, metric)
+    bad = np.flatnonzero(not_finite | zero)
+    if bad.size:
+        position = int(bad[0])
+        problem = "vector contains NaNs or Infs"
+        if not not_finite[position]:
+            problem = "cosine distance does not support vectors with zero norm"
+        raise record_error(keys[position], problem, f"{path}[{position}]")

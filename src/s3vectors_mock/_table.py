@@ -1,0 +1,120 @@
+"""The vectors of one index: a dense float32 matrix, keys mapped to rows, metadata dicts and typed columns.
+
+Rows ``[0, size)`` are always the live vectors: a delete moves the last rows into the holes, so search never
+skips dead rows and never needs a liveness mask. Capacity grows geometrically, so appends are amortized O(1).
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ._columns import MetadataColumns, Rows
+
+Matrix = npt.NDArray[np.float32]
+GROWTH = 1.5
+
+
+class VectorTable:
+    def __init__(self, dimension: int, filterable: Callable[[str], bool], capacity: int = 16) -> None:
+        self.dimension = dimension
+        self.filterable = filterable
+        self.size = 0
+        self.data: Matrix = np.empty((capacity, dimension), dtype=np.float32)
+        # Squared L2 norms in float64, for euclidean and cosine distances without touching the matrix twice.
+        self.squared_norms = np.empty(capacity, dtype=np.float64)
+        # CRC32 of each key: stable across processes, used to split ListVectors into segments.
+        self.key_hashes = np.empty(capacity, dtype=np.uint32)
+        self.keys: list[str] = []
+        self.metadata: list[dict[str, Any] | None] = []
+        self.row_of: dict[str, int] = {}
+        self.columns = MetadataColumns(capacity)
+        self.version = 0
+        self._sorted_keys: tuple[int, list[str]] | None = None
+
+    @property
+    def capacity(self) -> int:
+        return int(self.data.shape[0])
+
+    def _reserve(self, needed: int) -> None:
+        if needed <= self.capacity:
+            return
+        capacity = max(needed, int(self.capacity * GROWTH) + 1)
+        data = np.empty((capacity, self.dimension), dtype=np.float32)
+        data[: self.size] = self.data[: self.size]
+        self.data = data
+        self.squared_norms = np.resize(self.squared_norms, capacity)
+        self.key_hashes = np.resize(self.key_hashes, capacity)
+        self.columns.grow(capacity)
+
+    def upsert(self, keys: Sequence[str], vectors: Matrix, metadata: Sequence[dict[str, Any] | None]) -> None:
+        """Store vectors under keys, fully replacing any vector already stored under the same key.
+
+        The caller has validated everything and removed duplicate keys (the last one wins).
+        """
+        existing = [self.row_of.get(key) for key in keys]
+        new_keys = [key for key, row in zip(keys, existing) if row is None]
+        self._reserve(self.size + len(new_keys))
+        rows: list[int] = []
+        next_row = self.size
+        for key, row in zip(keys, existing):
+            if row is None:
+                row = next_row
+                next_row += 1
+                self.row_of[key] = row
+                self.keys.append(key)
+                self.metadata.append(None)
+            rows.append(row)
+        self.size = next_row
+        row_array: Rows = np.asarray(rows, dtype=np.intp)
+        self.data[row_array] = vectors
+        as_double = vectors.astype(np.float64)
+        self.squared_norms[row_array] = np.einsum("ij,ij->i", as_double, as_double)
+        self.key_hashes[row_array] = [zlib.crc32(key.encode("utf-8")) for key in keys]
+        self.columns.clear(row_array)
+        for row, values in zip(rows, metadata):
+            self.metadata[row] = values
+        self.columns.write(rows, metadata, self.filterable)
+        self.version += 1
+
+    def delete(self, keys: Sequence[str]) -> None:
+        doomed = sorted({self.row_of[key] for key in keys if key in self.row_of})
+        if not doomed:
+            return
+        doomed_rows: Rows = np.asarray(doomed, dtype=np.intp)
+        self.columns.clear(doomed_rows)
+        new_size = self.size - len(doomed)
+        doomed_set = set(doomed)
+        holes = [row for row in doomed if row < new_size]
+        movers = [row for row in range(new_size, self.size) if row not in doomed_set]
+        for key in (self.keys[row] for row in doomed):
+            del self.row_of[key]
+        if holes:
+            destination: Rows = np.asarray(holes, dtype=np.intp)
+            source: Rows = np.asarray(movers, dtype=np.intp)
+            self.data[destination] = self.data[source]
+            self.squared_norms[destination] = self.squared_norms[source]
+            self.key_hashes[destination] = self.key_hashes[source]
+            self.columns.move(destination, source)
+            for hole, mover in zip(holes, movers):
+                key = self.keys[mover]
+                self.keys[hole] = key
+                self.metadata[hole] = self.metadata[mover]
+                self.row_of[key] = hole
+        del self.keys[new_size:]
+        del self.metadata[new_size:]
+        self.size = new_size
+        self.version += 1
+
+    def live(self) -> Matrix:
+        return self.data[: self.size]
+
+    def sorted_keys(self) -> list[str]:
+        """All keys in code-point order, cached until the next write (ListVectors pages through it)."""
+        if self._sorted_keys is None or self._sorted_keys[0] != self.version:
+            self._sorted_keys = (self.version, sorted(self.keys))
+        return self._sorted_keys[1]

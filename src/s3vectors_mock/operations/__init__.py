@@ -1,0 +1,66 @@
+"""One function per API operation: request parameters in, response dict out.
+
+Nothing here knows about botocore clients; :func:`dispatch` is the single entry point a front end calls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .._errors import BODY_TOO_LARGE, ServiceError, validation_error
+from .._model import operation_names, validate_request
+from .._store import Backend
+from . import buckets, indexes, policies, query, tags, text_config, vectors
+from ._context import Request
+
+Params = dict[str, Any]
+Operation = Callable[[Request, Params], Params]
+MAX_BODY_BYTES = 20 * 1024 * 1024
+
+OPERATIONS: dict[str, Operation] = {
+    "CreateVectorBucket": buckets.create_vector_bucket,
+    "GetVectorBucket": buckets.get_vector_bucket,
+    "ListVectorBuckets": buckets.list_vector_buckets,
+    "DeleteVectorBucket": buckets.delete_vector_bucket,
+    "PutVectorBucketDefaultIndexMode": buckets.put_vector_bucket_default_index_mode,
+    "CreateIndex": indexes.create_index,
+    "GetIndex": indexes.get_index,
+    "ListIndexes": indexes.list_indexes,
+    "DeleteIndex": indexes.delete_index,
+    "UpdateIndexMode": indexes.update_index_mode,
+    "UpdateMetadataConfiguration": text_config.update_metadata_configuration,
+    "PutVectorBucketPolicy": policies.put_vector_bucket_policy,
+    "GetVectorBucketPolicy": policies.get_vector_bucket_policy,
+    "DeleteVectorBucketPolicy": policies.delete_vector_bucket_policy,
+    "TagResource": tags.tag_resource,
+    "UntagResource": tags.untag_resource,
+    "ListTagsForResource": tags.list_tags_for_resource,
+    "PutVectors": vectors.put_vectors,
+    "GetVectors": vectors.get_vectors,
+    "ListVectors": vectors.list_vectors,
+    "DeleteVectors": vectors.delete_vectors,
+    "QueryVectors": query.query_vectors,
+}
+
+NOT_IMPLEMENTED = "NotImplemented"
+
+
+def dispatch(backend: Backend, account: str, region: str, operation: str, params: Params, body_size: int = 0) -> Params:
+    """Run one operation as the service would, raising :class:`ServiceError` for every failure.
+
+    Validation happens before any state is touched, and each operation runs under the backend's lock, so a failed
+    request changes nothing and concurrent requests behave as some serial order of them.
+    """
+    handler = OPERATIONS.get(operation)
+    if handler is None or operation not in operation_names():
+        raise ServiceError(
+            NOT_IMPLEMENTED,
+            f"s3vectors-mock does not implement the operation {operation!r} of the installed botocore model; "
+            "the call was not sent anywhere",
+        )
+    if body_size > MAX_BODY_BYTES:
+        raise validation_error(BODY_TOO_LARGE)
+    validate_request(operation, params)
+    with backend.lock:
+        return handler(Request(backend, account, region), params)

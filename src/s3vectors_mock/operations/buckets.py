@@ -1,0 +1,106 @@
+"""Vector bucket operations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .._arns import bucket_arn, check_bucket_name
+from .._errors import BUCKET_EXISTS, BUCKET_NOT_EMPTY, BUCKET_NOT_FOUND, ServiceError, conflict, not_found
+from .._model import has_member
+from .._store import Bucket, now
+from ._context import Request
+from ._encryption import DEFAULT, encryption_from
+from ._modes import CLASSIC, default_mode_for_bucket_created, modes_supported
+from ._paging import page_of_names
+from ._resolve import bucket_address, find_bucket
+from ._tagging import merged_tags
+
+Params = dict[str, Any]
+
+
+def create_vector_bucket(request: Request, params: Params) -> Params:
+    name = params["vectorBucketName"]
+    check_bucket_name(name)
+    encryption = encryption_from(params.get("encryptionConfiguration")) or dict(DEFAULT)
+    tags = merged_tags({}, params.get("tags") or {})
+    namespace = request.namespace
+    if name in namespace.buckets:
+        raise conflict(BUCKET_EXISTS)
+    created = now()
+    bucket = Bucket(
+        name=name,
+        arn=bucket_arn(request.region, request.account, name),
+        creation_time=created,
+        encryption=encryption,
+        default_index_mode=default_mode_for_bucket_created(created) if modes_supported() else None,
+        tags=tags,
+    )
+    namespace.buckets[name] = bucket
+    return {"vectorBucketArn": bucket.arn}
+
+
+def describe_bucket(bucket: Bucket) -> Params:
+    described: Params = {
+        "vectorBucketName": bucket.name,
+        "vectorBucketArn": bucket.arn,
+        "creationTime": bucket.creation_time,
+        "encryptionConfiguration": dict(bucket.encryption),
+    }
+    if bucket.default_index_mode is not None:
+        described["defaultIndexMode"] = bucket.default_index_mode
+    return described
+
+
+def get_vector_bucket(request: Request, params: Params) -> Params:
+    return {"vectorBucket": describe_bucket(find_bucket(request, params))}
+
+
+def list_vector_buckets(request: Request, params: Params) -> Params:
+    namespace = request.namespace
+    scope = f"ListVectorBuckets:{request.account}:{request.region}"
+    names, token = page_of_names(request, params, list(namespace.buckets), scope)
+    summaries = [
+        {
+            "vectorBucketName": bucket.name,
+            "vectorBucketArn": bucket.arn,
+            "creationTime": bucket.creation_time,
+        }
+        for bucket in (namespace.buckets[name] for name in names)
+    ]
+    response: Params = {"vectorBuckets": summaries}
+    if token is not None:
+        response["nextToken"] = token
+    return response
+
+
+def delete_vector_bucket(request: Request, params: Params) -> Params:
+    namespace, name = bucket_address(request, params)
+    bucket = namespace.buckets.get(name) if namespace is not None else None
+    if namespace is None or bucket is None:
+        raise not_found(BUCKET_NOT_FOUND)
+    if bucket.indexes:
+        raise conflict(BUCKET_NOT_EMPTY)
+    del namespace.buckets[name]
+    return {}
+
+
+def put_vector_bucket_default_index_mode(request: Request, params: Params) -> Params:
+    bucket = find_bucket(request, params)
+    mode = params["defaultIndexMode"]
+    if mode == CLASSIC and default_mode_for_bucket_created(bucket.creation_time) != CLASSIC:
+        raise ServiceError(
+            "ValidationException",
+            "CLASSIC index mode is only available for vector buckets created before 2026-09-30",
+        )
+    bucket.default_index_mode = mode
+    return {}
+
+
+__all__ = [
+    "create_vector_bucket",
+    "delete_vector_bucket",
+    "get_vector_bucket",
+    "has_member",
+    "list_vector_buckets",
+    "put_vector_bucket_default_index_mode",
+]

@@ -1,0 +1,128 @@
+"""Vector index operations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .._arns import check_index_name, index_arn
+from .._errors import BUCKET_NOT_FOUND, INDEX_EXISTS, ServiceError, conflict, not_found
+from .._store import Index, now
+from .._table import VectorTable
+from ._context import Request
+from ._encryption import encryption_from
+from ._modes import CLASSIC, ENHANCED, default_mode_for_bucket_created
+from ._paging import page_of_names
+from ._resolve import bucket_address, find_bucket, find_index
+from ._tagging import merged_tags
+from ._text_config import text_search_from
+
+Params = dict[str, Any]
+
+
+def create_index(request: Request, params: Params) -> Params:
+    namespace, bucket_name = bucket_address(request, params)
+    bucket = namespace.buckets.get(bucket_name) if namespace is not None else None
+    if bucket is None:
+        raise not_found(BUCKET_NOT_FOUND)
+    name = params["indexName"]
+    check_index_name(name)
+    encryption = encryption_from(params.get("encryptionConfiguration"))
+    tags = merged_tags({}, params.get("tags") or {})
+    configuration = params.get("metadataConfiguration")
+    non_filterable = frozenset((configuration or {}).get("nonFilterableMetadataKeys") or [])
+    text_search = text_search_from((configuration or {}).get("textSearchConfigurations"), bucket.default_index_mode)
+    if name in bucket.indexes:
+        raise conflict(INDEX_EXISTS)
+    stored_configuration = None
+    if configuration is not None:
+        stored_configuration = {"nonFilterableMetadataKeys": sorted(non_filterable)} if non_filterable else {}
+    index = Index(
+        bucket_name=bucket.name,
+        name=name,
+        arn=index_arn(request.region, _account_of(bucket.arn), bucket.name, name),
+        creation_time=now(),
+        data_type=params["dataType"],
+        dimension=params["dimension"],
+        distance_metric=params["distanceMetric"],
+        metadata_configuration=stored_configuration,
+        encryption=encryption,
+        index_mode=bucket.default_index_mode,
+        table=VectorTable(params["dimension"], lambda key: key not in non_filterable),
+        tags=tags,
+        text_search=text_search,
+    )
+    bucket.indexes[name] = index
+    return {"indexArn": index.arn}
+
+
+def _account_of(arn: str) -> str:
+    return arn.split(":")[4]
+
+
+def describe_index(index: Index, bucket_encryption: dict[str, Any]) -> Params:
+    described: Params = {
+        "vectorBucketName": index.bucket_name,
+        "indexName": index.name,
+        "indexArn": index.arn,
+        "creationTime": index.creation_time,
+        "dataType": index.data_type,
+        "dimension": index.dimension,
+        "distanceMetric": index.distance_metric,
+        # An index without its own configuration is encrypted with its bucket's (reported, not omitted).
+        "encryptionConfiguration": dict(index.encryption or bucket_encryption),
+    }
+    configuration = dict(index.metadata_configuration) if index.metadata_configuration is not None else None
+    if index.text_search:
+        configuration = configuration or {}
+        configuration["textSearchConfigurations"] = [dict(entry) for entry in index.text_search.values()]
+    if configuration is not None:
+        described["metadataConfiguration"] = configuration
+    if index.index_mode is not None:
+        described["indexMode"] = index.index_mode
+    return described
+
+
+def get_index(request: Request, params: Params) -> Params:
+    bucket, index = find_index(request, params)
+    return {"index": describe_index(index, bucket.encryption)}
+
+
+def list_indexes(request: Request, params: Params) -> Params:
+    bucket = find_bucket(request, params)
+    names, token = page_of_names(request, params, list(bucket.indexes), f"ListIndexes:{bucket.arn}")
+    summaries = [
+        {
+            "vectorBucketName": bucket.name,
+            "indexName": index.name,
+            "indexArn": index.arn,
+            "creationTime": index.creation_time,
+        }
+        for index in (bucket.indexes[name] for name in names)
+    ]
+    response: Params = {"indexes": summaries}
+    if token is not None:
+        response["nextToken"] = token
+    return response
+
+
+def delete_index(request: Request, params: Params) -> Params:
+    bucket, index = find_index(request, params)
+    del bucket.indexes[index.name]
+    return {}
+
+
+def update_index_mode(request: Request, params: Params) -> Params:
+    bucket, index = find_index(request, params)
+    mode = params["indexMode"]
+    if mode == CLASSIC and index.index_mode != CLASSIC:
+        if default_mode_for_bucket_created(bucket.creation_time) != CLASSIC:
+            raise ServiceError(
+                "ValidationException",
+                "CLASSIC index mode is only available for indexes in vector buckets created before 2026-09-30",
+            )
+        if index.text_search:
+            raise ServiceError(
+                "ValidationException", "An index with text search configurations must use ENHANCED index mode"
+            )
+    index.index_mode = mode if mode in (CLASSIC, ENHANCED) else index.index_mode
+    return {}

@@ -1,0 +1,43 @@
+"""Vector bucket policy operations."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .._errors import POLICY_NOT_FOUND, not_found, validation_error
+from ._context import Request
+from ._resolve import find_bucket
+
+Params = dict[str, Any]
+INVALID_POLICY = "The policy is not a valid JSON policy document"
+
+
+def _check_policy_document(policy: str) -> None:
+    try:
+        document = json.loads(policy)
+    except ValueError:
+        raise validation_error(INVALID_POLICY, "policy") from None
+    statements = document.get("Statement") if isinstance(document, dict) else None
+    if not isinstance(statements, (list, dict)) or not statements:
+        raise validation_error(INVALID_POLICY, "policy")
+
+
+def put_vector_bucket_policy(request: Request, params: Params) -> Params:
+    bucket = find_bucket(request, params)
+    _check_policy_document(params["policy"])
+    bucket.policy = params["policy"]
+    return {}
+
+
+def get_vector_bucket_policy(request: Request, params: Params) -> Params:
+    bucket = find_bucket(request, params)
+    if bucket.policy is None:
+        raise not_found(POLICY_NOT_FOUND)
+    return {"policy": bucket.policy}
+
+
+def delete_vector_bucket_policy(request: Request, params: Params) -> Params:
+    # Deleting a policy that does not exist succeeds, as S3's DeleteBucketPolicy does (UNCONFIRMED for S3 Vectors).
+    find_bucket(request, params).policy = None
+    return {}

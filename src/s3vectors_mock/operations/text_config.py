@@ -1,0 +1,39 @@
+"""UpdateMetadataConfiguration (2026): add or delete full-text search configurations of an index."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .._errors import validation_error
+from ._context import Request
+from ._modes import CLASSIC
+from ._resolve import find_index
+from ._text_config import MAX_TEXT_CONFIGURATIONS, text_search_from
+
+Params = dict[str, Any]
+
+
+def update_metadata_configuration(request: Request, params: Params) -> Params:
+    _, index = find_index(request, params)
+    to_add = (params.get("add") or {}).get("textSearchConfigurations")
+    to_delete = (params.get("delete") or {}).get("textSearchConfigurations")
+    if (to_add is None) == (to_delete is None):
+        raise validation_error("Exactly one of add or delete must be specified")
+    if index.index_mode == CLASSIC:
+        raise validation_error("Text search configurations require an index in ENHANCED index mode")
+    if to_add is not None:
+        added = text_search_from(to_add, index.index_mode)
+        clashes = sorted(set(added) & set(index.text_search))
+        if clashes:
+            raise validation_error(f"A text search configuration already exists for metadata key '{clashes[0]}'")
+        if len(index.text_search) + len(added) > MAX_TEXT_CONFIGURATIONS:
+            raise validation_error(f"An index may have at most {MAX_TEXT_CONFIGURATIONS} text search configurations")
+        index.text_search.update(added)
+    else:
+        keys = [entry["metadataKey"] for entry in to_delete or []]
+        missing = [key for key in keys if key not in index.text_search]
+        if missing:
+            raise validation_error(f"No text search configuration exists for metadata key '{missing[0]}'")
+        for key in keys:
+            del index.text_search[key]
+    return {"indexArn": index.arn}

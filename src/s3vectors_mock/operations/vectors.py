@@ -1,0 +1,172 @@
+"""Vector operations: PutVectors, GetVectors, ListVectors and DeleteVectors."""
+
+from __future__ import annotations
+
+import bisect
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from .._errors import ServiceError, validation_error
+from .._records import as_float32_rows, check_key_bytes, check_metadata, check_vectors, record_error
+from .._store import Index
+from ._context import Request
+from ._resolve import find_index
+
+Params = dict[str, Any]
+DEFAULT_LIST_PAGE = 500
+LIST_PAGE_BYTES = 1024 * 1024
+
+
+def validate_records(
+    index: Index,
+    keys: Sequence[str],
+    data: Sequence[Any],
+    metadata: Sequence[Any],
+    path: str = "vectors",
+) -> npt.NDArray[np.float32]:
+    """The records as a float32 matrix, or the service's error for the first invalid record (in request order)."""
+    check_key_bytes(keys, path)
+    if isinstance(data, np.ndarray) and data.ndim == 2 and data.shape[1] == index.dimension:
+        with np.errstate(over="ignore", invalid="ignore"):
+            matrix, bad_length = data.astype(np.float32, copy=False), None
+    else:
+        matrix, bad_length = as_float32_rows(data, index.dimension)
+    checked = len(keys) if bad_length is None else bad_length
+    if bad_length is not None:
+        matrix, _ = as_float32_rows(data[:checked], index.dimension)
+    try:
+        check_vectors(keys[:checked], matrix[:checked], index.distance_metric, path)
+    except ServiceError as vector_error:
+        failing = int(vector_error.field_list[0].path.rsplit("[", 1)[1].rstrip("]"))
+        _check_metadata_until(index, keys, metadata, failing, path)
+        raise
+    _check_metadata_until(index, keys, metadata, checked, path)
+    if bad_length is not None:
+        length = len(data[bad_length])
+        raise record_error(
+            keys[bad_length],
+            f"vector must have length {index.dimension}, but has length {length}",
+            f"{path}[{bad_length}]",
+        )
+    return matrix
+
+
+def _check_metadata_until(index: Index, keys: Sequence[str], metadata: Sequence[Any], stop: int, path: str) -> None:
+    non_filterable = index.non_filterable_keys
+    for position in range(stop):
+        values = metadata[position]
+        if values is not None:
+            check_metadata(keys[position], values, non_filterable, f"{path}[{position}].metadata")
+
+
+def last_wins(keys: Sequence[str]) -> list[int]:
+    """Positions of the last occurrence of each key, in order (a batch that repeats a key keeps its last record)."""
+    last = {key: position for position, key in enumerate(keys)}
+    return sorted(last.values())
+
+
+def put_vectors(request: Request, params: Params) -> Params:
+    _, index = find_index(request, params)
+    records = params["vectors"]
+    keys = [record["key"] for record in records]
+    data = []
+    for position, record in enumerate(records):
+        values = (record.get("data") or {}).get("float32")
+        if values is None:
+            raise record_error(record["key"], "vector data must be provided as float32", f"vectors[{position}].data")
+        data.append(values)
+    metadata = [record.get("metadata") for record in records]
+    matrix = validate_records(index, keys, data, metadata)
+    keep = last_wins(keys)
+    index.table.upsert([keys[i] for i in keep], matrix[keep], [_copy(metadata[i]) for i in keep])
+    return {}
+
+
+def _copy(metadata: Any) -> dict[str, Any] | None:
+    # A deep copy through JSON: the stored record must not change when the caller mutates its own dict later.
+    return json.loads(json.dumps(metadata)) if metadata else None
+
+
+def describe_vector(index: Index, row: int, return_data: bool, return_metadata: bool) -> Params:
+    table = index.table
+    described: Params = {"key": table.keys[row]}
+    if return_data:
+        described["data"] = {"float32": table.data[row].tolist()}
+    if return_metadata:
+        described["metadata"] = _copy(table.metadata[row]) or {}
+    return described
+
+
+def get_vectors(request: Request, params: Params) -> Params:
+    _, index = find_index(request, params)
+    keys = params["keys"]
+    check_key_bytes(keys, "keys")
+    rows = [index.table.row_of.get(key) for key in dict.fromkeys(keys)]
+    return_data, return_metadata = bool(params.get("returnData")), bool(params.get("returnMetadata"))
+    return {"vectors": [describe_vector(index, row, return_data, return_metadata) for row in rows if row is not None]}
+
+
+def delete_vectors(request: Request, params: Params) -> Params:
+    _, index = find_index(request, params)
+    check_key_bytes(params["keys"], "keys")
+    index.table.delete(params["keys"])
+    return {}
+
+
+def _segment(params: Params) -> tuple[int, int]:
+    count, position = params.get("segmentCount"), params.get("segmentIndex")
+    if (count is None) != (position is None):
+        raise validation_error("segmentCount and segmentIndex must be specified together", "segmentCount")
+    if count is None or position is None:
+        return 1, 0
+    if position >= count:
+        raise validation_error("segmentIndex must be less than segmentCount", "segmentIndex")
+    return count, position
+
+
+def _estimated_size(index: Index, row: int, return_data: bool, return_metadata: bool) -> int:
+    size = len(index.table.keys[row]) + 16
+    if return_data:
+        size += 12 * index.dimension
+    if return_metadata and index.table.metadata[row]:
+        size += len(json.dumps(index.table.metadata[row]))
+    return size
+
+
+def list_vectors(request: Request, params: Params) -> Params:
+    """Keys in code-point order, split into segments by a hash of the key; the token holds the last key returned."""
+    _, index = find_index(request, params)
+    count, position = _segment(params)
+    limit = params.get("maxResults") or DEFAULT_LIST_PAGE
+    return_data, return_metadata = bool(params.get("returnData")), bool(params.get("returnMetadata"))
+    scope = f"ListVectors:{index.arn}:{index.creation_time.isoformat()}:{count}:{position}"
+    table = index.table
+    ordered = table.sorted_keys()
+    start = 0
+    if params.get("nextToken") is not None:
+        start = bisect.bisect_right(ordered, request.backend.tokens.redeem(params["nextToken"], scope))
+    page: list[Params] = []
+    budget = LIST_PAGE_BYTES
+    cursor = start
+    while cursor < len(ordered) and len(page) < limit and budget > 0:
+        row = table.row_of[ordered[cursor]]
+        cursor += 1
+        if count > 1 and int(table.key_hashes[row]) % count != position:
+            continue
+        page.append(describe_vector(index, row, return_data, return_metadata))
+        budget -= _estimated_size(index, row, return_data, return_metadata)
+    response: Params = {"vectors": page}
+    if cursor < len(ordered) and page and _more_in_segment(index, ordered, cursor, count, position):
+        response["nextToken"] = request.backend.tokens.issue(scope, page[-1]["key"])
+    return response
+
+
+def _more_in_segment(index: Index, ordered: list[str], cursor: int, count: int, position: int) -> bool:
+    if count == 1:
+        return True
+    rows = np.fromiter((index.table.row_of[key] for key in ordered[cursor:]), dtype=np.intp)
+    return bool(np.any(index.table.key_hashes[rows] % count == position))

@@ -1,0 +1,50 @@
+"""The pytest plugin (registered through the ``pytest11`` entry point): fixtures and the ``s3vectors`` marker."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from ._mock import S3VectorsMock
+
+MARKER = "s3vectors"
+FIXTURE = "s3vectors_mock"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{MARKER}(account_id=...): run the test inside an active s3vectors mock configured with these options",
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # A marked test gets the mock as its first fixture, so it is active before any fixture of the user's own.
+    for item in items:
+        if item.get_closest_marker(MARKER) is not None and FIXTURE not in getattr(item, "fixturenames", [FIXTURE]):
+            item.fixturenames.insert(0, FIXTURE)  # type: ignore[attr-defined]
+
+
+def _options(request: pytest.FixtureRequest) -> dict[str, Any]:
+    options: dict[str, Any] = {}
+    # Closest marker wins: a test's marker overrides its class's, which overrides its module's.
+    for marker in reversed(list(request.node.iter_markers(MARKER))):
+        options.update(marker.kwargs)
+    return options
+
+
+@pytest.fixture
+def s3vectors_mock(request: pytest.FixtureRequest) -> Iterator[S3VectorsMock]:
+    """An active mock with fresh state for this test."""
+    with S3VectorsMock(**_options(request)) as mock:
+        yield mock
+
+
+@pytest.fixture
+def s3vectors_client(s3vectors_mock: S3VectorsMock) -> Any:
+    """A boto3 ``s3vectors`` client in region ``us-east-1``, answered by ``s3vectors_mock``."""
+    import boto3
+
+    return boto3.client("s3vectors", region_name="us-east-1")
