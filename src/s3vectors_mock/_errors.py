@@ -25,6 +25,8 @@ STATUS_BY_CODE: dict[str, int] = {
     "InternalServerException": 500,
     "ServiceUnavailableException": 503,
     "SerializationException": 400,
+    # Not the service's: what the mock answers for an operation of the installed model it does not implement.
+    "NotImplemented": 501,
 }
 
 

@@ -10,6 +10,10 @@ Every s3vectors client gets four handlers, registered on its own event emitter t
   machinery runs), and fails closed on any other s3vectors request that got that far while a mock is active.
 
 When no mock is active every handler returns None and the client behaves exactly as without this package.
+
+One more guard: while a mock is active, the credential providers that reach the network (the EC2 instance
+metadata service and the container credentials endpoint) find nothing instead of probing, so creating a client on
+a machine with no credentials never opens a connection. ``os.environ`` is never touched.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import botocore
 import botocore.client
+import botocore.credentials
 import wrapt
 
 from ._model import SERVICE_NAME
@@ -133,6 +138,25 @@ _install_lock = threading.Lock()
 _installed = False
 
 
+def _no_network_credentials(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
+    if active_mocks.current() is not None:
+        return None
+    return wrapped(*args, **kwargs)
+
+
+async def _nothing() -> None:
+    return None
+
+
+def _no_network_credentials_async(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
+    if active_mocks.current() is not None:
+        return _nothing()
+    return wrapped(*args, **kwargs)
+
+
+NETWORK_CREDENTIAL_PROVIDERS = ("InstanceMetadataProvider", "ContainerProvider")
+
+
 def install() -> None:
     """Wrap botocore's (and, once imported, aiobotocore's) client call method, once per process."""
     global _installed
@@ -140,9 +164,19 @@ def install() -> None:
         if _installed:
             return
         wrapt.wrap_function_wrapper(botocore.client.BaseClient, "_make_api_call", _hook_then_call)
-        wrapt.register_post_import_hook(_wrap_aiobotocore, "aiobotocore.client")
+        for provider in NETWORK_CREDENTIAL_PROVIDERS:
+            wrapt.wrap_function_wrapper(getattr(botocore.credentials, provider), "load", _no_network_credentials)
+        wrapt.register_post_import_hook(_wrap_aiobotocore_client, "aiobotocore.client")
+        wrapt.register_post_import_hook(_wrap_aiobotocore_credentials, "aiobotocore.credentials")
         _installed = True
 
 
-def _wrap_aiobotocore(module: Any) -> None:
+def _wrap_aiobotocore_client(module: Any) -> None:
     wrapt.wrap_function_wrapper(module.AioBaseClient, "_make_api_call", _hook_then_call)
+
+
+def _wrap_aiobotocore_credentials(module: Any) -> None:
+    for provider in NETWORK_CREDENTIAL_PROVIDERS:
+        cls = getattr(module, f"Aio{provider}", None)
+        if cls is not None and "load" in vars(cls):
+            wrapt.wrap_function_wrapper(cls, "load", _no_network_credentials_async)

@@ -1,0 +1,126 @@
+"""The botocore integration: which clients are mocked, credentials, Stubber, and failing closed."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from typing import Any
+
+import boto3
+import botocore.session
+import pytest
+from botocore.exceptions import ClientError
+from botocore.stub import Stubber
+
+from s3vectors_mock import S3VectorsMock, S3VectorsMockError, mock_s3vectors, patch_client
+from s3vectors_mock import operations as operations_module
+from tests.helpers import error_of
+
+
+def test_client_created_before_the_mock_started() -> None:
+    early = boto3.client("s3vectors", region_name="us-east-1")
+    with mock_s3vectors():
+        early.create_vector_bucket(vectorBucketName="early-bucket")
+        assert [b["vectorBucketName"] for b in early.list_vector_buckets()["vectorBuckets"]] == ["early-bucket"]
+
+
+def test_client_created_before_the_package_was_imported() -> None:
+    script = textwrap.dedent(
+        """
+        import os, boto3
+        for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE"):
+            os.environ.pop(name, None)
+        os.environ["AWS_CONFIG_FILE"] = os.environ["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
+        early = boto3.client("s3vectors", region_name="us-east-1")
+        from s3vectors_mock import mock_s3vectors
+        with mock_s3vectors():
+            arn = early.create_vector_bucket(vectorBucketName="pre-import")["vectorBucketArn"]
+        print(arn)
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "arn:aws:s3vectors:us-east-1:123456789012:bucket/pre-import"
+
+
+def test_no_metadata_service_probe_while_active(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AWS_EC2_METADATA_DISABLED")
+    with mock_s3vectors():
+        # With no credentials anywhere, botocore would probe 169.254.169.254 (the suite's socket guard forbids it).
+        client = boto3.client("s3vectors", region_name="us-east-1")
+        client.create_vector_bucket(vectorBucketName="no-imds")
+
+
+def test_botocore_session_clients_are_mocked(mock: S3VectorsMock) -> None:
+    client = botocore.session.get_session().create_client("s3vectors", region_name="ap-south-1")
+    assert client.create_vector_bucket(vectorBucketName="plain-botocore")["vectorBucketArn"].startswith(
+        "arn:aws:s3vectors:ap-south-1:"
+    )
+
+
+def test_no_credentials_needed_and_environment_untouched(mock: S3VectorsMock) -> None:
+    import os
+
+    before = dict(os.environ)
+    client = boto3.client("s3vectors", region_name="us-east-1")
+    client.create_vector_bucket(vectorBucketName="no-creds")
+    assert dict(os.environ) == before
+
+
+def test_inactive_mock_leaves_clients_alone() -> None:
+    """Without an active mock the request heads for AWS: it reaches the network layer, which the suite forbids."""
+    client = boto3.client("s3vectors", region_name="us-east-1")
+    with pytest.raises(Exception) as excinfo:
+        client.list_vector_buckets()
+    assert not isinstance(excinfo.value, ClientError)
+
+
+def test_stubber_on_a_client_wins_while_active(mock: S3VectorsMock) -> None:
+    client = boto3.client("s3vectors", region_name="us-east-1")
+    client.create_vector_bucket(vectorBucketName="real-bucket")
+    with Stubber(client) as stubber:
+        stubber.add_response("list_vector_buckets", {"vectorBuckets": []})
+        assert client.list_vector_buckets()["vectorBuckets"] == []
+        stubber.assert_no_pending_responses()
+    assert [b["vectorBucketName"] for b in client.list_vector_buckets()["vectorBuckets"]] == ["real-bucket"]
+
+
+def test_unimplemented_operation_is_a_clear_error(mock: S3VectorsMock, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delitem(operations_module.OPERATIONS, "ListVectorBuckets")
+    client = boto3.client("s3vectors", region_name="us-east-1")
+    with pytest.raises(ClientError) as excinfo:
+        client.list_vector_buckets()
+    code, message, status = error_of(excinfo)
+    assert (code, status) == ("NotImplemented", 501)
+    assert "ListVectorBuckets" in message
+
+
+def test_request_reaching_send_while_active_fails_closed(mock: S3VectorsMock) -> None:
+    client = boto3.client("s3vectors", region_name="us-east-1")
+    patch_client(client)
+    # Another before-call handler that declines to answer and stops ours (as a misbehaving plugin might).
+    client.meta.events.register_first("before-call.s3vectors.ListVectorBuckets", lambda **_: None)
+    client.meta.events.unregister("before-call.s3vectors", unique_id="s3vectors-mock-call")
+    with pytest.raises(S3VectorsMockError, match="nothing was sent to the network"):
+        client.list_vector_buckets()
+
+
+def test_internal_defect_becomes_a_modelled_error(mock: S3VectorsMock, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(request: Any, params: Any) -> Any:
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setitem(operations_module.OPERATIONS, "ListVectorBuckets", broken)
+    client = boto3.client("s3vectors", region_name="us-east-1")
+    with pytest.raises(client.exceptions.InternalServerException) as excinfo:
+        client.list_vector_buckets()
+    assert "boom" in error_of(excinfo)[1]
+
+
+def test_response_metadata_is_complete(mock: S3VectorsMock) -> None:
+    client = boto3.client("s3vectors", region_name="us-east-1")
+    metadata = client.list_vector_buckets()["ResponseMetadata"]
+    assert metadata["HTTPStatusCode"] == 200
+    assert metadata["RetryAttempts"] == 0
+    assert metadata["RequestId"] == metadata["HTTPHeaders"]["x-amzn-requestid"]
+    assert metadata["HTTPHeaders"]["content-type"] == "application/json"
