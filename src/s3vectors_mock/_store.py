@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from dateutil.tz import tzutc
+from botocore.utils import parse_timestamp
 
 from ._table import VectorTable
 from ._tokens import TokenBook
 
 
 def now() -> datetime:
-    """The current time as botocore parses the service's epoch timestamps: UTC, millisecond precision."""
-    moment = datetime.now(tzutc())
-    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+    """The current time exactly as botocore parses the service's epoch-seconds timestamps (millisecond precision).
+
+    botocore's own parser decides the timezone object (``tzlocal()``), so responses compare equal to real ones.
+    """
+    epoch_ms = int(time.time() * 1000)
+    moment: datetime = parse_timestamp(cast(Any, epoch_ms / 1000))
+    return moment
 
 
 @dataclass

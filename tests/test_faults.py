@@ -1,0 +1,93 @@
+"""Fault injection: modelled errors through botocore's real retry machinery, and latency."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+
+from s3vectors_mock import S3VectorsMock
+
+
+def retrying_client(attempts: int) -> Any:
+    return boto3.client(
+        "s3vectors", region_name="us-east-1", config=Config(retries={"mode": "standard", "max_attempts": attempts})
+    )
+
+
+def test_throttles_then_success_are_retried(mock: S3VectorsMock) -> None:
+    client = retrying_client(3)
+    client.create_vector_bucket(vectorBucketName="retry-bucket")
+    mock.inject_error("GetVectorBucket", "TooManyRequestsException", times=2)
+    response = client.get_vector_bucket(vectorBucketName="retry-bucket")
+    assert response["ResponseMetadata"]["RetryAttempts"] == 2
+    assert response["vectorBucket"]["vectorBucketName"] == "retry-bucket"
+    assert response["vectorBucket"]["creationTime"].tzinfo is not None
+    outcomes = [call.error_code for call in mock.calls if call.operation == "GetVectorBucket"]
+    assert outcomes == ["TooManyRequestsException", "TooManyRequestsException", None]
+
+
+def test_persistent_throttling_raises_after_the_retry_budget(mock: S3VectorsMock) -> None:
+    client = retrying_client(3)
+    mock.inject_error("ListVectorBuckets", "TooManyRequestsException", times=10)
+    with pytest.raises(client.exceptions.TooManyRequestsException) as excinfo:
+        client.list_vector_buckets()
+    response = excinfo.value.response
+    assert response["ResponseMetadata"]["HTTPStatusCode"] == 429
+    # botocore reads retries={"max_attempts": 3} as three *retries*: four attempts in all.
+    assert response["ResponseMetadata"]["RetryAttempts"] == 3
+    assert response["Error"]["Message"] == "Rate exceeded"
+
+
+@pytest.mark.parametrize(
+    ("code", "status"),
+    [("ServiceUnavailableException", 503), ("InternalServerException", 500), ("RequestTimeoutException", 408)],
+)
+def test_retryable_server_errors(mock: S3VectorsMock, code: str, status: int) -> None:
+    client = retrying_client(3)
+    mock.inject_error("ListVectorBuckets", code, times=1)
+    assert client.list_vector_buckets()["ResponseMetadata"]["RetryAttempts"] == 1
+    mock.inject_error("ListVectorBuckets", code, times=1)
+    no_retries = retrying_client(0)
+    with pytest.raises(getattr(no_retries.exceptions, code)) as excinfo:
+        no_retries.list_vector_buckets()
+    assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == status
+
+
+def test_non_retryable_error_with_custom_message(mock: S3VectorsMock) -> None:
+    client = retrying_client(3)
+    mock.inject_error("ListVectorBuckets", "AccessDeniedException", message="no access for you")
+    with pytest.raises(client.exceptions.AccessDeniedException) as excinfo:
+        client.list_vector_buckets()
+    assert excinfo.value.response["Error"]["Message"] == "no access for you"
+    assert excinfo.value.response["ResponseMetadata"]["RetryAttempts"] == 0
+    assert client.list_vector_buckets()["vectorBuckets"] == []
+
+
+def test_a_failed_fault_changes_nothing(mock: S3VectorsMock) -> None:
+    client = retrying_client(0)
+    mock.inject_error("CreateVectorBucket", "ServiceUnavailableException")
+    with pytest.raises(client.exceptions.ServiceUnavailableException):
+        client.create_vector_bucket(vectorBucketName="never-made")
+    assert client.list_vector_buckets()["vectorBuckets"] == []
+
+
+def test_undeclared_codes_and_unknown_operations_are_refused(mock: S3VectorsMock) -> None:
+    with pytest.raises(ValueError, match="does not declare"):
+        mock.inject_error("ListVectorBuckets", "NotFoundException")
+    with pytest.raises(ValueError, match="not an s3vectors operation"):
+        mock.inject_error("Frobnicate", "ValidationException")
+
+
+def test_latency(mock: S3VectorsMock) -> None:
+    client = boto3.client("s3vectors", region_name="us-east-1")
+    mock.inject_latency("ListVectorBuckets", 0.2, times=1)
+    started = time.perf_counter()
+    client.list_vector_buckets()
+    assert time.perf_counter() - started >= 0.2
+    started = time.perf_counter()
+    client.list_vector_buckets()
+    assert time.perf_counter() - started < 0.2
