@@ -32,7 +32,8 @@ if TYPE_CHECKING:
     from ._mock import S3VectorsMock
 
 PARAMS_KEY = "s3vectors_mock_params"
-ROUTE_KEY = "s3vectors_mock_send_path"
+# Marks a request the mock routes through botocore's send stage; prepared requests keep headers in every botocore.
+TICKET_HEADER = "x-s3vectors-mock-ticket"
 _HOOKED = "_s3vectors_mock_hooked"
 
 
@@ -76,17 +77,15 @@ def _answer_call(model: Any, params: dict[str, Any], context: dict[str, Any], **
     if mock is None:
         return None
     operation = model.name
+    api_params = context.get(PARAMS_KEY, {})
+    region = context.get("client_region") or "us-east-1"
+    body_size = len(params.get("body") or b"")
     if mock.faults.wants_send_path(operation):
-        context[ROUTE_KEY] = True
+        # Let botocore send it, so its retry handler sees each attempt; before-send answers every attempt.
+        ticket = mock.park(operation, api_params, region, body_size)
+        params.setdefault("headers", {})[TICKET_HEADER] = ticket
         return None
-    body = params.get("body") or b""
-    return mock.answer(
-        operation,
-        context.get(PARAMS_KEY, {}),
-        context.get("client_region") or "us-east-1",
-        url=params.get("url", ""),
-        body_size=len(body),
-    )
+    return mock.answer(operation, api_params, region, url=params.get("url", ""), body_size=body_size)
 
 
 def _unsigned_while_mocked(**_: Any) -> Any:
@@ -97,16 +96,12 @@ def _answer_or_refuse_send(request: Any, event_name: str, **_: Any) -> Any:
     mock = active_mocks.current()
     if mock is None:
         return None
-    context = getattr(request, "context", {}) or {}
     operation = event_name.rsplit(".", 1)[-1]
-    if context.get(ROUTE_KEY):
-        return mock.answer_on_wire(
-            operation,
-            context.get(PARAMS_KEY, {}),
-            context.get("client_region") or "us-east-1",
-            url=request.url,
-            body_size=len(request.body or b""),
-        )
+    ticket = request.headers.get(TICKET_HEADER)
+    if ticket is not None:
+        answer = mock.answer_parked(ticket.decode() if isinstance(ticket, bytes) else ticket, url=request.url)
+        if answer is not None:
+            return answer
     raise S3VectorsMockError(
         f"s3vectors-mock is active, but the s3vectors {operation} request reached botocore's send stage instead of "
         "being answered by the mock (another before-call handler must have declined it). It was stopped here and "

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import inspect
 import logging
+import secrets
 import threading
 import time
 import unittest
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Any, TypeVar, cast
@@ -30,6 +32,7 @@ from .operations.vectors import last_wins, validate_records
 logger = logging.getLogger("s3vectors_mock")
 
 DEFAULT_ACCOUNT_ID = "123456789012"
+MAX_PARKED = 1000
 Function = TypeVar("Function", bound=Callable[..., Any])
 Class = TypeVar("Class", bound=type)
 
@@ -50,6 +53,8 @@ class S3VectorsMock:
         self._calls: list[CallRecord] = []
         self._depth = 0
         self._depth_lock = threading.Lock()
+        self._parked: OrderedDict[str, tuple[str, dict[str, Any], str, int]] = OrderedDict()
+        self._parked_lock = threading.Lock()
 
     # ---- activation -------------------------------------------------------------------------------------------
 
@@ -80,6 +85,8 @@ class S3VectorsMock:
         self.backend.reset()
         self.faults.clear()
         self._calls.clear()
+        with self._parked_lock:
+            self._parked.clear()
 
     def __enter__(self) -> S3VectorsMock:
         return self.start()
@@ -268,6 +275,23 @@ class S3VectorsMock:
             return success(url, self._run(operation, params, region, body_size))
         except ServiceError as error:
             return failure(url, error)
+
+    def park(self, operation: str, params: dict[str, Any], region: str, body_size: int) -> str:
+        """Keep a request routed through botocore's send stage; every attempt of it is answered from here."""
+        ticket = secrets.token_hex(16)
+        with self._parked_lock:
+            self._parked[ticket] = (operation, params, region, body_size)
+            while len(self._parked) > MAX_PARKED:
+                self._parked.popitem(last=False)
+        return ticket
+
+    def answer_parked(self, ticket: str, *, url: str) -> AWSResponse | None:
+        with self._parked_lock:
+            parked = self._parked.get(ticket)
+        if parked is None:
+            return None
+        operation, params, region, body_size = parked
+        return self.answer_on_wire(operation, params, region, url=url, body_size=body_size)
 
     def answer_on_wire(
         self, operation: str, params: dict[str, Any], region: str, *, url: str, body_size: int
