@@ -42,7 +42,10 @@ def test_kms_encryption_is_kept(client: Any) -> None:
 @pytest.mark.parametrize(
     ("config", "message"),
     [
-        ({"kmsKeyArn": "arn:aws:kms:us-east-1:123456789012:key/a"}, "kmsKeyArn must not be specified when sseType is AES256."),
+        (
+            {"kmsKeyArn": "arn:aws:kms:us-east-1:123456789012:key/a"},
+            "kmsKeyArn must not be specified when sseType is AES256.",
+        ),
         (
             {"sseType": "AES256", "kmsKeyArn": "arn:aws:kms:us-east-1:123456789012:key/a"},
             "kmsKeyArn must not be specified when sseType is AES256.",
@@ -118,7 +121,11 @@ def test_list_with_prefix_and_pagination(client: Any) -> None:
     assert [b["vectorBucketName"] for b in first["vectorBuckets"]] == names[:10]
     assert "nextToken" in first
     paginator = client.get_paginator("list_vector_buckets")
-    listed = [b["vectorBucketName"] for page in paginator.paginate(prefix="bucket-", PaginationConfig={"PageSize": 7}) for b in page["vectorBuckets"]]
+    listed = [
+        b["vectorBucketName"]
+        for page in paginator.paginate(prefix="bucket-", PaginationConfig={"PageSize": 7})
+        for b in page["vectorBuckets"]
+    ]
     assert listed == names[:25]
     everything = client.list_vector_buckets()
     assert "nextToken" not in everything

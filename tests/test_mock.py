@@ -203,7 +203,7 @@ class TestInheritedSetUp(_BaseWithSetUp):
 
 @mock_s3vectors
 class TestAsyncUnittestClass(unittest.IsolatedAsyncioTestCase):
-    async def asyncSetUp(self) -> None:  # noqa: N802
+    async def asyncSetUp(self) -> None:
         create("from-async-setup")
 
     async def test_sees_async_setup_data(self) -> None:

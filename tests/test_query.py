@@ -16,7 +16,9 @@ from tests.helpers import error_of, make_index
 
 
 def put_all(client: Any, index: str, vectors: dict[str, list[float]], metadata: dict[str, dict[str, Any]]) -> None:
-    records = [{"key": key, "data": {"float32": data}, "metadata": metadata.get(key) or {}} for key, data in vectors.items()]
+    records = [
+        {"key": key, "data": {"float32": data}, "metadata": metadata.get(key) or {}} for key, data in vectors.items()
+    ]
     for start in range(0, len(records), 500):
         client.put_vectors(indexArn=index, vectors=records[start : start + 500])
 
@@ -33,7 +35,12 @@ def test_cosine_distances_match_live_measurements(client: Any, bucket: str) -> N
     vectors = {"same": [1, 0, 0, 0], "scaled": [5, 0, 0, 0], "orthogonal": [0, 1, 0, 0], "opposite": [-1, 0, 0, 0]}
     put_all(client, arn, vectors, {})
     hits = query(client, arn, [1, 0, 0, 0], 4)
-    assert [(h["key"], h["distance"]) for h in hits] == [("same", 0.0), ("scaled", 0.0), ("orthogonal", 1.0), ("opposite", 2.0)]
+    assert [(h["key"], h["distance"]) for h in hits] == [
+        ("same", 0.0),
+        ("scaled", 0.0),
+        ("orthogonal", 1.0),
+        ("opposite", 2.0),
+    ]
 
 
 def test_cosine_value_for_a_known_pair(client: Any, index: str) -> None:
@@ -59,7 +66,9 @@ def test_defaults_return_keys_only_and_the_metric(client: Any, index: str) -> No
 
 def test_metadata_returned_when_asked(client: Any, index: str) -> None:
     put_all(client, index, {"a": [1, 0, 0], "b": [0, 1, 0]}, {"a": {"m": 1}})
-    hits = client.query_vectors(indexArn=index, topK=2, queryVector={"float32": [1, 0, 0]}, returnMetadata=True)["vectors"]
+    hits = client.query_vectors(indexArn=index, topK=2, queryVector={"float32": [1, 0, 0]}, returnMetadata=True)[
+        "vectors"
+    ]
     assert hits == [{"key": "a", "metadata": {"m": 1}}, {"key": "b", "metadata": {}}]
 
 
@@ -124,7 +133,11 @@ def test_array_membership_and_shorthand(client: Any, index: str) -> None:
         client,
         index,
         {"doc": [1, 0, 0], "rom": [0, 1, 0], "both": [0, 0, 1]},
-        {"doc": {"category": "documentary"}, "rom": {"category": "romance"}, "both": {"category": ["documentary", "romance"]}},
+        {
+            "doc": {"category": "documentary"},
+            "rom": {"category": "romance"},
+            "both": {"category": ["documentary", "romance"]},
+        },
     )
     keys = {h["key"] for h in query(client, index, [1, 1, 1], 10, filter={"category": {"$eq": "documentary"}})}
     assert keys == {"doc", "both"}
@@ -146,7 +159,13 @@ def test_range_and_logical_operators(client: Any, index: str) -> None:
     put_all(client, index, vectors, metadata)
     hits = query(client, index, [1, 0, 0], 10, filter={"price": {"$gte": 20, "$lt": 50}})
     assert [h["key"] for h in hits] == ["m2", "m3", "m4"]
-    hits = query(client, index, [1, 0, 0], 10, filter={"$or": [{"price": {"$lt": 10}}, {"$and": [{"genre": "b"}, {"price": {"$gt": 80}}]}]})
+    hits = query(
+        client,
+        index,
+        [1, 0, 0],
+        10,
+        filter={"$or": [{"price": {"$lt": 10}}, {"$and": [{"genre": "b"}, {"price": {"$gt": 80}}]}]},
+    )
     assert [h["key"] for h in hits] == ["m0", "m9"]
     hits = query(client, index, [1, 0, 0], 10, filter={"genre": {"$nin": ["a"]}})
     assert [h["key"] for h in hits] == [f"m{i}" for i in range(5, 10)]
@@ -243,7 +262,9 @@ values = st.one_of(
     st.lists(st.one_of(st.integers(-5, 5), st.sampled_from(["a", "b", "c"])), min_size=1, max_size=3),
 )
 metadata_strategy = st.dictionaries(st.sampled_from(["x", "y", "z"]), values, max_size=3)
-scalar = st.one_of(st.integers(-5, 5), st.floats(-5, 5, allow_nan=False, width=32), st.sampled_from(["a", "b", "c"]), st.booleans())
+scalar = st.one_of(
+    st.integers(-5, 5), st.floats(-5, 5, allow_nan=False, width=32), st.sampled_from(["a", "b", "c"]), st.booleans()
+)
 field = st.sampled_from(["x", "y", "z", "w"])
 condition = st.one_of(
     st.builds(lambda f, v: {f: v}, field, scalar),
@@ -254,22 +275,28 @@ condition = st.one_of(
         st.sampled_from(["$gt", "$gte", "$lt", "$lte"]),
         st.one_of(st.integers(-5, 5), st.floats(-5, 5, allow_nan=False, width=32)),
     ),
-    st.builds(lambda f, op, v: {f: {op: v}}, field, st.sampled_from(["$in", "$nin"]), st.lists(scalar, min_size=1, max_size=3)),
+    st.builds(
+        lambda f, op, v: {f: {op: v}}, field, st.sampled_from(["$in", "$nin"]), st.lists(scalar, min_size=1, max_size=3)
+    ),
     st.builds(lambda f, v: {f: {"$exists": v}}, field, st.booleans()),
 )
 filters = st.recursive(
     condition,
-    lambda children: st.builds(lambda op, c: {op: c}, st.sampled_from(["$and", "$or"]), st.lists(children, min_size=1, max_size=3)),
+    lambda children: st.builds(
+        lambda op, c: {op: c}, st.sampled_from(["$and", "$or"]), st.lists(children, min_size=1, max_size=3)
+    ),
     max_leaves=6,
 )
-vector_strategy = st.lists(st.floats(-10, 10, allow_nan=False, width=32), min_size=DIMENSION, max_size=DIMENSION).filter(
-    lambda v: any(abs(x) > 1e-3 for x in v)
-)
+vector_strategy = st.lists(
+    st.floats(-10, 10, allow_nan=False, width=32), min_size=DIMENSION, max_size=DIMENSION
+).filter(lambda v: any(abs(x) > 1e-3 for x in v))
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    data=st.dictionaries(st.text("abcdefgh", min_size=1, max_size=4), st.tuples(vector_strategy, metadata_strategy), max_size=30),
+    data=st.dictionaries(
+        st.text("abcdefgh", min_size=1, max_size=4), st.tuples(vector_strategy, metadata_strategy), max_size=30
+    ),
     query_vector=vector_strategy,
     top_k=st.integers(1, 12),
     metric=st.sampled_from(["cosine", "euclidean"]),
@@ -290,7 +317,11 @@ def test_query_matches_brute_force(
         client = boto3.client("s3vectors", region_name="us-east-1")
         client.create_vector_bucket(vectorBucketName="prop-bucket")
         arn = client.create_index(
-            vectorBucketName="prop-bucket", indexName="prop", dataType="float32", dimension=DIMENSION, distanceMetric=metric
+            vectorBucketName="prop-bucket",
+            indexName="prop",
+            dataType="float32",
+            dimension=DIMENSION,
+            distanceMetric=metric,
         )["indexArn"]
         if vectors:
             put_all(client, arn, vectors, metadata)

@@ -65,7 +65,9 @@ def test_duplicate_keys_in_one_batch_keep_the_last(client: Any, index: str) -> N
 def test_dimension_mismatch_names_the_key_and_stores_nothing(client: Any, index: str) -> None:
     with pytest.raises(client.exceptions.ValidationException) as excinfo:
         put(client, index, ("good", [1, 0, 0], None), ("my_first_vector", [1.0], None))
-    assert error_of(excinfo)[1] == "Invalid record for key 'my_first_vector': vector must have length 3, but has length 1"
+    assert (
+        error_of(excinfo)[1] == "Invalid record for key 'my_first_vector': vector must have length 3, but has length 1"
+    )
     assert client.list_vectors(indexArn=index)["vectors"] == []
 
 
@@ -84,14 +86,18 @@ def test_values_are_checked_after_float32_conversion(client: Any, index: str) ->
     assert error_of(excinfo)[1] == "Invalid record for key 'huge': vector contains NaNs or Infs"
     with pytest.raises(client.exceptions.ValidationException) as excinfo:
         put(client, index, ("tiny", [1e-50, 0, 0], None))
-    assert error_of(excinfo)[1] == "Invalid record for key 'tiny': cosine distance does not support vectors with zero norm"
+    assert (
+        error_of(excinfo)[1] == "Invalid record for key 'tiny': cosine distance does not support vectors with zero norm"
+    )
     put(client, index, ("max", [3.4028234663852886e38, 1e-45, 0], None))
 
 
 def test_zero_vector_on_cosine_has_the_field_list(client: Any, index: str) -> None:
     with pytest.raises(client.exceptions.ValidationException) as excinfo:
         put(client, index, ("zero", [0, 0, 0], None))
-    assert error_of(excinfo)[1] == "Invalid record for key 'zero': cosine distance does not support vectors with zero norm"
+    assert (
+        error_of(excinfo)[1] == "Invalid record for key 'zero': cosine distance does not support vectors with zero norm"
+    )
     assert excinfo.value.response["fieldList"] == [
         {"path": "vectors[0]", "message": "cosine distance does not support vectors with zero norm"}
     ]
@@ -188,7 +194,9 @@ def test_delete_vectors_missing_keys_are_fine(client: Any, index: str) -> None:
 
 def test_operations_on_missing_index(client: Any, bucket: str) -> None:
     calls = [
-        lambda: client.put_vectors(vectorBucketName=bucket, indexName="nope", vectors=[{"key": "a", "data": {"float32": [1.0]}}]),
+        lambda: client.put_vectors(
+            vectorBucketName=bucket, indexName="nope", vectors=[{"key": "a", "data": {"float32": [1.0]}}]
+        ),
         lambda: client.get_vectors(vectorBucketName=bucket, indexName="nope", keys=["a"]),
         lambda: client.list_vectors(vectorBucketName=bucket, indexName="nope"),
         lambda: client.delete_vectors(vectorBucketName=bucket, indexName="nope", keys=["a"]),
@@ -218,7 +226,11 @@ def test_list_vectors_pages_and_returns(client: Any, index: str) -> None:
     default_page = client.list_vectors(indexArn=index)
     assert len(default_page["vectors"]) == 250 and "nextToken" not in default_page
     paginator = client.get_paginator("list_vectors")
-    listed = [v["key"] for page in paginator.paginate(indexArn=index, PaginationConfig={"PageSize": 60}) for v in page["vectors"]]
+    listed = [
+        v["key"]
+        for page in paginator.paginate(indexArn=index, PaginationConfig={"PageSize": 60})
+        for v in page["vectors"]
+    ]
     assert sorted(listed) == keys and len(listed) == len(set(listed))
 
 
@@ -226,7 +238,8 @@ def test_list_vectors_segments_partition_the_index(client: Any, index: str) -> N
     keys = [f"v{i}" for i in range(300)]
     for start in range(0, 300, 100):
         client.put_vectors(
-            indexArn=index, vectors=[{"key": key, "data": {"float32": [1.0, 0.5, 0.25]}} for key in keys[start : start + 100]]
+            indexArn=index,
+            vectors=[{"key": key, "data": {"float32": [1.0, 0.5, 0.25]}} for key in keys[start : start + 100]],
         )
     paginator = client.get_paginator("list_vectors")
     seen: list[str] = []
@@ -234,7 +247,9 @@ def test_list_vectors_segments_partition_the_index(client: Any, index: str) -> N
     for segment in range(4):
         segment_keys = [
             v["key"]
-            for page in paginator.paginate(indexArn=index, segmentCount=4, segmentIndex=segment, PaginationConfig={"PageSize": 25})
+            for page in paginator.paginate(
+                indexArn=index, segmentCount=4, segmentIndex=segment, PaginationConfig={"PageSize": 25}
+            )
             for v in page["vectors"]
         ]
         sizes.append(len(segment_keys))
@@ -244,7 +259,13 @@ def test_list_vectors_segments_partition_the_index(client: Any, index: str) -> N
 
 
 @pytest.mark.parametrize(
-    "kwargs", [{"segmentCount": 2}, {"segmentIndex": 0}, {"segmentCount": 2, "segmentIndex": 2}, {"segmentCount": 17, "segmentIndex": 0}]
+    "kwargs",
+    [
+        {"segmentCount": 2},
+        {"segmentIndex": 0},
+        {"segmentCount": 2, "segmentIndex": 2},
+        {"segmentCount": 17, "segmentIndex": 0},
+    ],
 )
 def test_segment_rules(client: Any, index: str, kwargs: dict[str, int]) -> None:
     with pytest.raises(client.exceptions.ValidationException):
@@ -255,7 +276,9 @@ def test_listing_is_stable_under_writes(client: Any, index: str) -> None:
     """Every vector that exists for the whole listing is seen exactly once, whatever is written in between."""
     keys = [f"stable-{i:03d}" for i in range(200)]
     for start in range(0, 200, 100):
-        client.put_vectors(indexArn=index, vectors=[{"key": k, "data": {"float32": [1.0, 0, 0]}} for k in keys[start : start + 100]])
+        client.put_vectors(
+            indexArn=index, vectors=[{"key": k, "data": {"float32": [1.0, 0, 0]}} for k in keys[start : start + 100]]
+        )
     seen: list[str] = []
     token = None
     step = 0
@@ -265,7 +288,9 @@ def test_listing_is_stable_under_writes(client: Any, index: str) -> None:
         seen += [v["key"] for v in page["vectors"]]
         step += 1
         # Churn: add new keys, delete and re-add others that are not part of the survivors.
-        client.put_vectors(indexArn=index, vectors=[{"key": f"new-{step}-{j}", "data": {"float32": [0, 1.0, 0]}} for j in range(5)])
+        client.put_vectors(
+            indexArn=index, vectors=[{"key": f"new-{step}-{j}", "data": {"float32": [0, 1.0, 0]}} for j in range(5)]
+        )
         client.delete_vectors(indexArn=index, keys=[f"new-{step - 1}-{j}" for j in range(5)])
         token = page.get("nextToken")
         if not token:

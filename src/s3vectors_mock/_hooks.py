@@ -18,7 +18,11 @@ a machine with no credentials never opens a connection. ``os.environ`` is never 
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import threading
+import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import botocore
@@ -27,6 +31,7 @@ import botocore.credentials
 import wrapt
 
 from ._model import SERVICE_NAME
+from ._responses import as_async_response
 
 if TYPE_CHECKING:
     from ._mock import S3VectorsMock
@@ -72,41 +77,82 @@ def _keep_api_params(params: dict[str, Any], context: dict[str, Any], **_: Any) 
         context[PARAMS_KEY] = dict(params)
 
 
-def _answer_call(model: Any, params: dict[str, Any], context: dict[str, Any], **_: Any) -> Any:
-    mock = active_mocks.current()
-    if mock is None:
-        return None
-    operation = model.name
-    api_params = context.get(PARAMS_KEY, {})
-    region = context.get("client_region") or "us-east-1"
-    body_size = len(params.get("body") or b"")
-    if mock.faults.wants_send_path(operation):
-        # Let botocore send it, so its retry handler sees each attempt; before-send answers every attempt.
-        ticket = mock.park(operation, api_params, region, body_size)
-        params.setdefault("headers", {})[TICKET_HEADER] = ticket
-        return None
-    return mock.answer(operation, api_params, region, url=params.get("url", ""), body_size=body_size)
-
-
-def _unsigned_while_mocked(**_: Any) -> Any:
-    return botocore.UNSIGNED if active_mocks.current() is not None else None
-
-
-def _answer_or_refuse_send(request: Any, event_name: str, **_: Any) -> Any:
-    mock = active_mocks.current()
-    if mock is None:
-        return None
-    operation = event_name.rsplit(".", 1)[-1]
-    ticket = request.headers.get(TICKET_HEADER)
-    if ticket is not None:
-        answer = mock.answer_parked(ticket.decode() if isinstance(ticket, bytes) else ticket, url=request.url)
-        if answer is not None:
-            return answer
-    raise S3VectorsMockError(
+def _refusal(operation: str) -> S3VectorsMockError:
+    return S3VectorsMockError(
         f"s3vectors-mock is active, but the s3vectors {operation} request reached botocore's send stage instead of "
         "being answered by the mock (another before-call handler must have declined it). It was stopped here and "
         "nothing was sent to the network."
     )
+
+
+class _Answering:
+    """The before-call and before-send handlers of one kind of client.
+
+    Async clients (aiobotocore) await whatever a handler returns, so their answers can wait for injected latency
+    with ``asyncio.sleep`` instead of blocking the event loop, and their send-stage answers must be aiobotocore
+    responses, whose body is read with ``await``.
+    """
+
+    def __init__(self, is_async: bool) -> None:
+        self.is_async = is_async
+
+    def _after(self, delay: float, answer: Callable[[], Any]) -> Any:
+        if self.is_async:
+
+            async def later() -> Any:
+                if delay:
+                    await asyncio.sleep(delay)
+                return answer()
+
+            return later()
+        if delay:
+            time.sleep(delay)
+        return answer()
+
+    def before_call(self, model: Any, params: dict[str, Any], context: dict[str, Any], **_: Any) -> Any:
+        mock = active_mocks.current()
+        if mock is None:
+            return None
+        operation = model.name
+        api_params = context.get(PARAMS_KEY, {})
+        region = context.get("client_region") or "us-east-1"
+        body_size = len(params.get("body") or b"")
+        if mock.faults.wants_send_path(operation):
+            # Let botocore send it, so its retry handler sees each attempt; before-send answers every attempt.
+            ticket = mock.park(operation, api_params, region, body_size)
+            params.setdefault("headers", {})[TICKET_HEADER] = ticket
+            return None
+        url = params.get("url", "")
+        return self._after(
+            mock.faults.take_latency(operation),
+            lambda: mock.answer(operation, api_params, region, url=url, body_size=body_size),
+        )
+
+    def before_send(self, request: Any, event_name: str, **_: Any) -> Any:
+        mock = active_mocks.current()
+        if mock is None:
+            return None
+        operation = event_name.rsplit(".", 1)[-1]
+        ticket = request.headers.get(TICKET_HEADER)
+        if ticket is None:
+            raise _refusal(operation)
+        ticket = ticket.decode() if isinstance(ticket, bytes) else ticket
+        if not mock.is_parked(ticket):
+            raise _refusal(operation)
+        return self._after(
+            mock.faults.take_latency(operation), lambda: self._wire(mock.answer_parked(ticket, url=request.url))
+        )
+
+    def _wire(self, response: Any) -> Any:
+        return as_async_response(response) if self.is_async else response
+
+
+_SYNC = _Answering(is_async=False)
+_ASYNC = _Answering(is_async=True)
+
+
+def _unsigned_while_mocked(**_: Any) -> Any:
+    return botocore.UNSIGNED if active_mocks.current() is not None else None
 
 
 def patch_client(client: Any) -> None:
@@ -117,9 +163,10 @@ def patch_client(client: Any) -> None:
     if is_s3vectors:
         events = client.meta.events
         events.register(f"before-parameter-build.{SERVICE_NAME}", _keep_api_params, unique_id="s3vectors-mock-params")
-        events.register(f"before-call.{SERVICE_NAME}", _answer_call, unique_id="s3vectors-mock-call")
+        answering = _ASYNC if inspect.iscoroutinefunction(inspect.unwrap(type(client)._make_api_call)) else _SYNC
+        events.register(f"before-call.{SERVICE_NAME}", answering.before_call, unique_id="s3vectors-mock-call")
         events.register(f"choose-signer.{SERVICE_NAME}", _unsigned_while_mocked, unique_id="s3vectors-mock-signer")
-        events.register(f"before-send.{SERVICE_NAME}", _answer_or_refuse_send, unique_id="s3vectors-mock-send")
+        events.register(f"before-send.{SERVICE_NAME}", answering.before_send, unique_id="s3vectors-mock-send")
     client.__dict__[_HOOKED] = True
 
 

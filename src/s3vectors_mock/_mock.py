@@ -6,7 +6,6 @@ import inspect
 import logging
 import secrets
 import threading
-import time
 import unittest
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -251,9 +250,6 @@ class S3VectorsMock:
     # ---- answering (called by the hooks) ----------------------------------------------------------------------
 
     def _run(self, operation: str, params: dict[str, Any], region: str, body_size: int) -> dict[str, Any]:
-        delay = self.faults.take_latency(operation)
-        if delay:
-            time.sleep(delay)
         try:
             response = dispatch(self.backend, self.account_id, region, operation, params, body_size)
         except ServiceError as error:
@@ -285,11 +281,13 @@ class S3VectorsMock:
                 self._parked.popitem(last=False)
         return ticket
 
-    def answer_parked(self, ticket: str, *, url: str) -> AWSResponse | None:
+    def is_parked(self, ticket: str) -> bool:
         with self._parked_lock:
-            parked = self._parked.get(ticket)
-        if parked is None:
-            return None
+            return ticket in self._parked
+
+    def answer_parked(self, ticket: str, *, url: str) -> AWSResponse:
+        with self._parked_lock:
+            parked = self._parked[ticket]
         operation, params, region, body_size = parked
         return self.answer_on_wire(operation, params, region, url=url, body_size=body_size)
 

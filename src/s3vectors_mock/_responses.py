@@ -109,3 +109,21 @@ def wire_response(url: str, status: int, payload: dict[str, Any], error_code: st
     data = to_json(payload)
     headers["content-length"] = str(len(data))
     return _http(url, status, headers, _BytesRaw(data))
+
+
+class _AsyncRaw:
+    """The raw body aiobotocore reads with ``await raw.read()``."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    async def read(self, *_: Any) -> bytes:
+        return self._data
+
+
+def as_async_response(response: AWSResponse) -> Any:
+    """The same response as aiobotocore's AioAWSResponse, for aiobotocore's send stage."""
+    from aiobotocore.awsrequest import AioAWSResponse
+
+    data = b"".join(response.raw.stream())
+    return AioAWSResponse(response.url, response.status_code, cast(Any, dict(response.headers)), _AsyncRaw(data))
