@@ -20,16 +20,20 @@ def mock_s3vectors(target: Target, /) -> Target: ...
 
 
 @overload
-def mock_s3vectors(*, account_id: str = DEFAULT_ACCOUNT_ID) -> S3VectorsMock: ...
+def mock_s3vectors(
+    *, account_id: str = DEFAULT_ACCOUNT_ID, classic_search_window: int | None = None
+) -> S3VectorsMock: ...
 
 
-def mock_s3vectors(target: Any = None, /, *, account_id: str = DEFAULT_ACCOUNT_ID) -> Any:
+def mock_s3vectors(
+    target: Any = None, /, *, account_id: str = DEFAULT_ACCOUNT_ID, classic_search_window: int | None = None
+) -> Any:
     """Mock Amazon S3 Vectors.
 
     ``@mock_s3vectors`` or ``@mock_s3vectors(account_id=...)`` on a function or test class;
     ``with mock_s3vectors() as m:`` or ``async with``; or ``m = mock_s3vectors(); m.start(); ...; m.stop()``.
     """
-    mock = S3VectorsMock(account_id=account_id)
+    mock = S3VectorsMock(account_id=account_id, classic_search_window=classic_search_window)
     if target is None:
         return mock
     return mock(target)

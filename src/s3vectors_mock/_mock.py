@@ -43,11 +43,18 @@ class S3VectorsMock:
     recently started one answers.
     """
 
-    def __init__(self, *, account_id: str = DEFAULT_ACCOUNT_ID) -> None:
+    def __init__(self, *, account_id: str = DEFAULT_ACCOUNT_ID, classic_search_window: int | None = None) -> None:
+        """``account_id`` appears in every ARN. ``classic_search_window``: when set, filtered queries on CLASSIC
+        indexes (and on every index with a botocore older than index modes) look only at that many nearest vectors
+        before filtering, reproducing AWS's "fewer than topK" results; by default every query is exact.
+        """
         if not (isinstance(account_id, str) and len(account_id) == 12 and account_id.isdigit()):
             raise ValueError(f"account_id must be 12 digits, got {account_id!r}")
+        if classic_search_window is not None and classic_search_window < 1:
+            raise ValueError("classic_search_window must be a positive number of vectors")
         self.account_id = account_id
         self.backend = Backend()
+        self.backend.classic_search_window = classic_search_window
         self.faults = Faults()
         self._calls: list[CallRecord] = []
         self._depth = 0
@@ -242,7 +249,7 @@ class S3VectorsMock:
                         )
                 checked = validate_records(index, keys, cast(Any, matrix), records_metadata)
                 keep = last_wins(keys)
-                index.table.upsert([keys[i] for i in keep], checked[keep], [records_metadata[i] or None for i in keep])
+                index.store([keys[i] for i in keep], checked[keep], [records_metadata[i] or None for i in keep])
         except ServiceError as error:
             response: Any = {"Error": {"Code": error.code, "Message": error.message}, **error_body(error)}
             raise ClientError(response, "PutVectors") from None

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
 from botocore.utils import parse_timestamp
 
-from ._table import VectorTable
+from ._table import Matrix, VectorTable
+from ._text import TextField
 from ._tokens import TokenBook
 
 
@@ -39,11 +41,36 @@ class Index:
     table: VectorTable
     tags: dict[str, str] = field(default_factory=dict)
     text_search: dict[str, dict[str, Any]] = field(default_factory=dict)
+    text_fields: dict[str, TextField] = field(default_factory=dict)
 
     @property
     def non_filterable_keys(self) -> frozenset[str]:
         keys = (self.metadata_configuration or {}).get("nonFilterableMetadataKeys") or []
         return frozenset(keys)
+
+    def store(self, keys: Sequence[str], vectors: Matrix, metadata: Sequence[dict[str, Any] | None]) -> None:
+        """Upsert validated records into the vector table and every full-text field."""
+        self.table.upsert(keys, vectors, metadata)
+        for metadata_key, text_field in self.text_fields.items():
+            text_field.write(keys, [(values or {}).get(metadata_key) for values in metadata])
+
+    def remove(self, keys: Sequence[str]) -> None:
+        self.table.delete(keys)
+        for text_field in self.text_fields.values():
+            text_field.delete(keys)
+
+    def add_text_search(self, configurations: dict[str, dict[str, Any]]) -> None:
+        """Make metadata keys full-text searchable, indexing the vectors already stored (the backfill)."""
+        for metadata_key, configuration in configurations.items():
+            text_field = TextField(configuration.get("language"))
+            text_field.write(self.table.keys, [(values or {}).get(metadata_key) for values in self.table.metadata])
+            self.text_fields[metadata_key] = text_field
+            self.text_search[metadata_key] = configuration
+
+    def remove_text_search(self, metadata_keys: Sequence[str]) -> None:
+        for metadata_key in metadata_keys:
+            self.text_fields.pop(metadata_key, None)
+            self.text_search.pop(metadata_key, None)
 
 
 @dataclass
@@ -74,6 +101,8 @@ class Backend:
         self.lock = threading.RLock()
         self.namespaces: dict[tuple[str, str], Namespace] = {}
         self.tokens = TokenBook()
+        # Options of the mock that shape answers (see S3VectorsMock).
+        self.classic_search_window: int | None = None
 
     def namespace(self, account: str, region: str) -> Namespace:
         key = (account, region)

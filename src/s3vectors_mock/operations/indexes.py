@@ -49,8 +49,8 @@ def create_index(request: Request, params: Params) -> Params:
         index_mode=bucket.default_index_mode,
         table=VectorTable(params["dimension"], lambda key: key not in non_filterable),
         tags=tags,
-        text_search=text_search,
     )
+    index.add_text_search(text_search)
     bucket.indexes[name] = index
     return {"indexArn": index.arn}
 

@@ -28,12 +28,11 @@ def update_metadata_configuration(request: Request, params: Params) -> Params:
             raise validation_error(f"A text search configuration already exists for metadata key '{clashes[0]}'")
         if len(index.text_search) + len(added) > MAX_TEXT_CONFIGURATIONS:
             raise validation_error(f"An index may have at most {MAX_TEXT_CONFIGURATIONS} text search configurations")
-        index.text_search.update(added)
+        index.add_text_search(added)
     else:
         keys = [entry["metadataKey"] for entry in to_delete or []]
         missing = [key for key in keys if key not in index.text_search]
         if missing:
             raise validation_error(f"No text search configuration exists for metadata key '{missing[0]}'")
-        for key in keys:
-            del index.text_search[key]
+        index.remove_text_search(keys)
     return {"indexArn": index.arn}

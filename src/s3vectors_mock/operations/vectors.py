@@ -82,7 +82,7 @@ def put_vectors(request: Request, params: Params) -> Params:
     metadata = [record.get("metadata") for record in records]
     matrix = validate_records(index, keys, data, metadata)
     keep = last_wins(keys)
-    index.table.upsert([keys[i] for i in keep], matrix[keep], [_copy(metadata[i]) for i in keep])
+    index.store([keys[i] for i in keep], matrix[keep], [_copy(metadata[i]) for i in keep])
     return {}
 
 
@@ -113,7 +113,7 @@ def get_vectors(request: Request, params: Params) -> Params:
 def delete_vectors(request: Request, params: Params) -> Params:
     _, index = find_index(request, params)
     check_key_bytes(params["keys"], "keys")
-    index.table.delete(params["keys"])
+    index.remove(params["keys"])
     return {}
 
 
