@@ -7,7 +7,7 @@ from typing import Any, TypeVar, overload
 
 from ._calls import CallRecord
 from ._hooks import S3VectorsMockError, install, patch_client
-from ._mock import DEFAULT_ACCOUNT_ID, S3VectorsMock
+from ._mock import DEFAULT_ACCOUNT_ID, DEFAULT_APPROXIMATE_ABOVE, S3VectorsMock
 
 __all__ = ["CallRecord", "S3VectorsMock", "S3VectorsMockError", "mock_s3vectors", "patch_client"]
 __version__ = "0.1.0"
@@ -21,19 +21,29 @@ def mock_s3vectors(target: Target, /) -> Target: ...
 
 @overload
 def mock_s3vectors(
-    *, account_id: str = DEFAULT_ACCOUNT_ID, classic_search_window: int | None = None
+    *,
+    account_id: str = DEFAULT_ACCOUNT_ID,
+    classic_search_window: int | None = None,
+    approximate_above: int | None = DEFAULT_APPROXIMATE_ABOVE,
 ) -> S3VectorsMock: ...
 
 
 def mock_s3vectors(
-    target: Any = None, /, *, account_id: str = DEFAULT_ACCOUNT_ID, classic_search_window: int | None = None
+    target: Any = None,
+    /,
+    *,
+    account_id: str = DEFAULT_ACCOUNT_ID,
+    classic_search_window: int | None = None,
+    approximate_above: int | None = DEFAULT_APPROXIMATE_ABOVE,
 ) -> Any:
     """Mock Amazon S3 Vectors.
 
     ``@mock_s3vectors`` or ``@mock_s3vectors(account_id=...)`` on a function or test class;
     ``with mock_s3vectors() as m:`` or ``async with``; or ``m = mock_s3vectors(); m.start(); ...; m.stop()``.
     """
-    mock = S3VectorsMock(account_id=account_id, classic_search_window=classic_search_window)
+    mock = S3VectorsMock(
+        account_id=account_id, classic_search_window=classic_search_window, approximate_above=approximate_above
+    )
     if target is None:
         return mock
     return mock(target)

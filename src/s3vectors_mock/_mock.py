@@ -32,6 +32,7 @@ logger = logging.getLogger("s3vectors_mock")
 
 DEFAULT_ACCOUNT_ID = "123456789012"
 MAX_PARKED = 1000
+DEFAULT_APPROXIMATE_ABOVE = 500_000
 Function = TypeVar("Function", bound=Callable[..., Any])
 Class = TypeVar("Class", bound=type)
 
@@ -43,10 +44,21 @@ class S3VectorsMock:
     recently started one answers.
     """
 
-    def __init__(self, *, account_id: str = DEFAULT_ACCOUNT_ID, classic_search_window: int | None = None) -> None:
-        """``account_id`` appears in every ARN. ``classic_search_window``: when set, filtered queries on CLASSIC
-        indexes (and on every index with a botocore older than index modes) look only at that many nearest vectors
-        before filtering, reproducing AWS's "fewer than topK" results; by default every query is exact.
+    def __init__(
+        self,
+        *,
+        account_id: str = DEFAULT_ACCOUNT_ID,
+        classic_search_window: int | None = None,
+        approximate_above: int | None = DEFAULT_APPROXIMATE_ABOVE,
+    ) -> None:
+        """``account_id`` appears in every ARN.
+
+        ``classic_search_window``: when set, filtered queries on CLASSIC indexes (and on every index with a botocore
+        older than index modes) look only at that many nearest vectors before filtering, reproducing AWS's "fewer
+        than topK" results; by default every query is exact.
+
+        ``approximate_above``: unfiltered queries on an index holding more vectors than this use an IVF index
+        (recall@10 ≥ 0.95) instead of exact search; ``None`` keeps every query exact whatever the size.
         """
         if not (isinstance(account_id, str) and len(account_id) == 12 and account_id.isdigit()):
             raise ValueError(f"account_id must be 12 digits, got {account_id!r}")
@@ -55,6 +67,7 @@ class S3VectorsMock:
         self.account_id = account_id
         self.backend = Backend()
         self.backend.classic_search_window = classic_search_window
+        self.backend.approximate_above = approximate_above
         self.faults = Faults()
         self._calls: list[CallRecord] = []
         self._depth = 0
@@ -249,7 +262,10 @@ class S3VectorsMock:
                         )
                 checked = validate_records(index, keys, cast(Any, matrix), records_metadata)
                 keep = last_wins(keys)
-                index.store([keys[i] for i in keep], checked[keep], [records_metadata[i] or None for i in keep])
+                if len(keep) == len(keys):  # no repeated key: store the checked matrix as it is, without a copy
+                    index.store(keys, checked, [values or None for values in records_metadata])
+                else:
+                    index.store([keys[i] for i in keep], checked[keep], [records_metadata[i] or None for i in keep])
         except ServiceError as error:
             response: Any = {"Error": {"Code": error.code, "Message": error.message}, **error_body(error)}
             raise ClientError(response, "PutVectors") from None

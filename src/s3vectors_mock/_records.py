@@ -21,6 +21,7 @@ MAX_METADATA_KEYS = 50
 MAX_FILTERABLE_BYTES = 2048
 MAX_METADATA_BYTES = 40960
 KEY_TOO_LONG = "Record key length exceeds the maximum allowed"
+CHECK_BLOCK_ROWS = 8192
 
 
 def record_error(key: str, problem: str, path: str) -> ServiceError:
@@ -86,12 +87,18 @@ def check_metadata(key: str, metadata: Any, non_filterable: frozenset[str], path
 def vector_problems(
     vectors: npt.NDArray[np.float32], metric: str
 ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
-    """Per row: whether it holds NaN/Inf, and whether it is a zero vector a cosine index refuses."""
-    not_finite = ~np.isfinite(vectors).all(axis=1)
-    zero: npt.NDArray[np.bool_] = np.zeros(len(vectors), dtype=np.bool_)
-    if metric == "cosine":
-        zero = np.asarray(~np.any(vectors != 0, axis=1), dtype=np.bool_)
-    return np.asarray(not_finite, dtype=np.bool_), zero
+    """Per row: whether it holds NaN/Inf, and whether it is a zero vector a cosine index refuses.
+
+    Checked a block of rows at a time, so that seeding a large matrix needs no matrix-sized temporaries.
+    """
+    not_finite = np.zeros(len(vectors), dtype=np.bool_)
+    zero = np.zeros(len(vectors), dtype=np.bool_)
+    for start in range(0, len(vectors), CHECK_BLOCK_ROWS):
+        block = vectors[start : start + CHECK_BLOCK_ROWS]
+        not_finite[start : start + len(block)] = ~np.isfinite(block).all(axis=1)
+        if metric == "cosine":
+            zero[start : start + len(block)] = ~np.any(block != 0, axis=1)
+    return not_finite, zero
 
 
 def as_float32_rows(data: Sequence[Any], dimension: int) -> tuple[npt.NDArray[np.float32], int | None]:

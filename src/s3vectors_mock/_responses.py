@@ -7,13 +7,14 @@ real send path so that its retry machinery runs.
 from __future__ import annotations
 
 import json
-import uuid
+import secrets
+import time
 from collections.abc import Iterator
 from datetime import datetime
 from email.utils import formatdate
 from typing import Any, cast
 
-from botocore.awsrequest import AWSResponse
+from botocore.awsrequest import AWSResponse, HeadersDict
 
 from ._errors import ServiceError
 
@@ -28,9 +29,34 @@ class _Body:
         yield to_json(self._payload)
 
 
+class _AnsweredResponse(AWSResponse):
+    """An AWSResponse whose case-insensitive headers are built only if somebody reads them.
+
+    botocore itself reads nothing but ``status_code`` of a before-call answer, and building a HeadersDict on every
+    call is a measurable part of the mock's per-call cost.
+    """
+
+    def __init__(self, url: str, status: int, headers: dict[str, str], raw: Any) -> None:
+        self.url = url
+        self.status_code = status
+        self._plain_headers = headers
+        self._headers: HeadersDict | None = None
+        self.raw = raw
+        self._content = None
+
+    @property
+    def headers(self) -> HeadersDict:
+        if self._headers is None:
+            self._headers = HeadersDict(self._plain_headers)
+        return self._headers
+
+    @headers.setter
+    def headers(self, value: HeadersDict) -> None:
+        self._headers = value
+
+
 def _http(url: str, status: int, headers: dict[str, str], raw: Any) -> AWSResponse:
-    # AWSResponse wraps the plain dict in its own case-insensitive HeadersDict.
-    return AWSResponse(url, status, cast(Any, headers), raw)
+    return _AnsweredResponse(url, status, headers, raw)
 
 
 def _wire(value: Any) -> Any:
@@ -47,9 +73,27 @@ def to_json(payload: Any) -> bytes:
     return json.dumps(_wire(payload), separators=(",", ":")).encode("utf-8")
 
 
+def request_id() -> str:
+    """A random request id in AWS's UUID form (cheaper than uuid4, which matters on every call)."""
+    hex_digits = secrets.token_hex(16)
+    return f"{hex_digits[:8]}-{hex_digits[8:12]}-{hex_digits[12:16]}-{hex_digits[16:20]}-{hex_digits[20:]}"
+
+
+_date_cache: tuple[int, str] = (0, "")
+
+
+def _http_date() -> str:
+    """The Date header, formatted once per second."""
+    global _date_cache
+    second = int(time.time())
+    if _date_cache[0] != second:
+        _date_cache = (second, formatdate(second, usegmt=True))
+    return _date_cache[1]
+
+
 def _headers(request_id: str, error_code: str | None = None) -> dict[str, str]:
     headers = {
-        "date": formatdate(usegmt=True),
+        "date": _http_date(),
         "content-type": "application/json",
         "x-amzn-requestid": request_id,
     }
@@ -75,14 +119,14 @@ def error_body(error: ServiceError) -> dict[str, Any]:
 
 
 def success(url: str, parsed: dict[str, Any]) -> tuple[AWSResponse, dict[str, Any]]:
-    headers = _headers(str(uuid.uuid4()))
+    headers = _headers(request_id())
     parsed["ResponseMetadata"] = _metadata(200, headers)
     body = _Body({key: value for key, value in parsed.items() if key != "ResponseMetadata"})
     return _http(url, 200, headers, body), parsed
 
 
 def failure(url: str, error: ServiceError) -> tuple[AWSResponse, dict[str, Any]]:
-    headers = _headers(str(uuid.uuid4()), error.code)
+    headers = _headers(request_id(), error.code)
     body = error_body(error)
     parsed: dict[str, Any] = {
         "Error": {"Code": error.code, "Message": error.message},
@@ -105,7 +149,7 @@ class _BytesRaw:
 
 def wire_response(url: str, status: int, payload: dict[str, Any], error_code: str | None = None) -> AWSResponse:
     """A real HTTP response for botocore to parse itself (the send path, where retries happen)."""
-    headers = _headers(str(uuid.uuid4()), error_code)
+    headers = _headers(request_id(), error_code)
     data = to_json(payload)
     headers["content-length"] = str(len(data))
     return _http(url, status, headers, _BytesRaw(data))

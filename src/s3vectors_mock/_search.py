@@ -18,6 +18,7 @@ EUCLIDEAN = "euclidean"
 
 
 Distances = npt.NDArray[np.float64]
+Scores = npt.NDArray[np.float32]
 
 
 def _exact_distances(table: VectorTable, rows: Rows, query: npt.NDArray[np.float64], metric: str) -> Distances:
@@ -29,16 +30,30 @@ def _exact_distances(table: VectorTable, rows: Rows, query: npt.NDArray[np.float
     return np.asarray(np.einsum("ij,ij->i", difference, difference), dtype=np.float64)
 
 
-def _approximate_distances(
-    table: VectorTable, rows: Rows | None, query: npt.NDArray[np.float32], metric: str
-) -> Distances:
+def _approximate_scores(table: VectorTable, rows: Rows | None, query: npt.NDArray[np.float32], metric: str) -> Scores:
+    """A float32 score per row, ordered like the distance (smaller is nearer), from one BLAS matrix-vector product.
+
+    Cosine: the negated similarity, ``-(x·q)/|x|`` (``|q|`` is the same for every row). Euclidean: ``|x|² - 2x·q``
+    (``|q|²`` is the same for every row). Both are computed in place on the product, with no float64 temporaries.
+    """
     matrix = table.live() if rows is None else table.data[rows]
-    squared = table.squared_norms[: table.size] if rows is None else table.squared_norms[rows]
-    dots = (matrix @ query).astype(np.float64)
-    query_squared = float(np.dot(query.astype(np.float64), query.astype(np.float64)))
+    scores = matrix @ query
     if metric == COSINE:
-        return np.asarray(1.0 - dots / (np.sqrt(squared) * np.sqrt(query_squared)), dtype=np.float64)
-    return np.asarray(squared - 2.0 * dots + query_squared, dtype=np.float64)
+        scores *= table.inverse_norms[: table.size] if rows is None else table.inverse_norms[rows]
+        np.negative(scores, out=scores)
+    else:
+        scores *= -2.0
+        scores += table.squared_norms32[: table.size] if rows is None else table.squared_norms32[rows]
+    return np.asarray(scores, dtype=np.float32)
+
+
+def _rescored(
+    table: VectorTable, candidates: Rows, query: npt.NDArray[np.float32], k: int, metric: str
+) -> tuple[list[int], list[float]]:
+    exact = _exact_distances(table, candidates, query.astype(np.float64), metric).astype(np.float32)
+    keys = [table.keys[row] for row in candidates.tolist()]
+    order = sorted(range(len(keys)), key=lambda i: (float(exact[i]), keys[i]))[:k]
+    return [int(candidates[i]) for i in order], [float(exact[i]) for i in order]
 
 
 def nearest(
@@ -47,8 +62,16 @@ def nearest(
     k: int,
     metric: str,
     allowed: BoolMask | None = None,
+    approximate_above: int | None = None,
 ) -> tuple[list[int], list[float]]:
-    """The rows of the ``k`` nearest vectors (among ``allowed`` rows when given) and their float32 distances."""
+    """The rows of the ``k`` nearest vectors (among ``allowed`` rows when given) and their float32 distances.
+
+    Exact, unless the table holds more than ``approximate_above`` vectors and the query has no filter: then an IVF
+    index proposes candidates (a filtered query stays exact over the matching rows, whatever the size).
+    """
+    if allowed is None and approximate_above is not None and table.size > approximate_above and k < table.size:
+        proposed = table.ivf(metric).candidates(query, max(2 * k, 20))
+        return _rescored(table, proposed, query, k, metric)
     rows: Rows | None = None
     if allowed is not None:
         rows = np.flatnonzero(allowed)
@@ -57,17 +80,17 @@ def nearest(
     count = table.size if rows is None else int(rows.size)
     if count == 0:
         return [], []
-    approximate = _approximate_distances(table, rows, query, metric)
+    approximate = _approximate_scores(table, rows, query, metric)
     if k < count:
         kth = float(np.partition(approximate, k - 1)[k - 1])
-        # float32 BLAS error is tiny but not zero: keep everything that float64 re-scoring could promote.
-        scale = float(np.max(np.abs(approximate))) if metric == EUCLIDEAN else 1.0
-        slack = 1e-4 * max(scale, 1e-12) + 1e-6
+        # float32 rounding is tiny but not zero: keep every row that float64 re-scoring could promote.
+        if metric == EUCLIDEAN:
+            scale = float(table.squared_norms32[: table.size].max()) + float(np.dot(query, query))
+        else:
+            scale = float(np.sqrt(np.dot(query, query)))
+        slack = 1e-5 * scale + 1e-6
         positions = np.flatnonzero(approximate <= kth + slack)
     else:
         positions = np.arange(count)
     candidates: Rows = positions if rows is None else rows[positions]
-    exact = _exact_distances(table, candidates, query.astype(np.float64), metric).astype(np.float32)
-    keys = [table.keys[row] for row in candidates.tolist()]
-    order = sorted(range(len(keys)), key=lambda i: (float(exact[i]), keys[i]))[:k]
-    return [int(candidates[i]) for i in order], [float(exact[i]) for i in order]
+    return _rescored(table, candidates, query, k, metric)

@@ -103,6 +103,7 @@ class Backend:
         self.tokens = TokenBook()
         # Options of the mock that shape answers (see S3VectorsMock).
         self.classic_search_window: int | None = None
+        self.approximate_above: int | None = None
 
     def namespace(self, account: str, region: str) -> Namespace:
         key = (account, region)

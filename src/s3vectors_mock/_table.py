@@ -13,10 +13,20 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from ._ann import IvfIndex
 from ._columns import MetadataColumns, Rows
 
 Matrix = npt.NDArray[np.float32]
 GROWTH = 1.5
+
+
+def _squared_norms(vectors: Matrix, chunk: int = 16_384) -> npt.NDArray[np.float64]:
+    """Squared L2 norms in float64, a chunk at a time (no float64 copy of a large matrix)."""
+    result = np.empty(len(vectors), dtype=np.float64)
+    for start in range(0, len(vectors), chunk):
+        block = vectors[start : start + chunk].astype(np.float64)
+        result[start : start + chunk] = np.einsum("ij,ij->i", block, block)
+    return result
 
 
 class VectorTable:
@@ -27,6 +37,9 @@ class VectorTable:
         self.data: Matrix = np.empty((capacity, dimension), dtype=np.float32)
         # Squared L2 norms in float64, for euclidean and cosine distances without touching the matrix twice.
         self.squared_norms = np.empty(capacity, dtype=np.float64)
+        # The same in float32 for the fast approximate pass of search: |x|² and 1/|x| (0 for a zero vector).
+        self.squared_norms32 = np.empty(capacity, dtype=np.float32)
+        self.inverse_norms = np.empty(capacity, dtype=np.float32)
         # CRC32 of each key: stable across processes, used to split ListVectors into segments.
         self.key_hashes = np.empty(capacity, dtype=np.uint32)
         self.keys: list[str] = []
@@ -35,6 +48,8 @@ class VectorTable:
         self.columns = MetadataColumns(capacity)
         self.version = 0
         self._sorted_keys: tuple[int, list[str]] | None = None
+        # Built on demand for large indexes (see ivf()); mirrors every write once it exists.
+        self._ivf: IvfIndex | None = None
 
     @property
     def capacity(self) -> int:
@@ -48,6 +63,8 @@ class VectorTable:
         data[: self.size] = self.data[: self.size]
         self.data = data
         self.squared_norms = np.resize(self.squared_norms, capacity)
+        self.squared_norms32 = np.resize(self.squared_norms32, capacity)
+        self.inverse_norms = np.resize(self.inverse_norms, capacity)
         self.key_hashes = np.resize(self.key_hashes, capacity)
         self.columns.grow(capacity)
 
@@ -57,8 +74,9 @@ class VectorTable:
         The caller has validated everything and removed duplicate keys (the last one wins).
         """
         existing = [self.row_of.get(key) for key in keys]
-        new_keys = [key for key, row in zip(keys, existing) if row is None]
-        self._reserve(self.size + len(new_keys))
+        new_count = existing.count(None)
+        existing_count = len(keys) - new_count
+        self._reserve(self.size + new_count)
         rows: list[int] = []
         next_row = self.size
         for key, row in zip(keys, existing):
@@ -71,10 +89,19 @@ class VectorTable:
             rows.append(row)
         self.size = next_row
         row_array: Rows = np.asarray(rows, dtype=np.intp)
-        self.data[row_array] = vectors
-        as_double = vectors.astype(np.float64)
-        self.squared_norms[row_array] = np.einsum("ij,ij->i", as_double, as_double)
+        if not existing_count and len(rows):
+            self.data[rows[0] : rows[-1] + 1] = vectors  # appended rows: a plain copy, no fancy-index temporaries
+        else:
+            self.data[row_array] = vectors
+        squared = _squared_norms(vectors)
+        self.squared_norms[row_array] = squared
+        with np.errstate(over="ignore", divide="ignore"):  # |x|² of FLT_MAX-sized vectors is inf in float32
+            self.squared_norms32[row_array] = squared
+            self.inverse_norms[row_array] = np.where(squared > 0, 1.0 / np.sqrt(squared), 0.0)
         self.key_hashes[row_array] = [zlib.crc32(key.encode("utf-8")) for key in keys]
+        if self._ivf is not None:
+            self._ivf.remove(row_array)
+            self._ivf.add(row_array, self.data[row_array])
         self.columns.clear(row_array)
         for row, values in zip(rows, metadata):
             self.metadata[row] = values
@@ -93,11 +120,17 @@ class VectorTable:
         movers = [row for row in range(new_size, self.size) if row not in doomed_set]
         for key in (self.keys[row] for row in doomed):
             del self.row_of[key]
+        if self._ivf is not None:
+            self._ivf.remove(np.asarray(doomed + movers, dtype=np.intp))
         if holes:
             destination: Rows = np.asarray(holes, dtype=np.intp)
             source: Rows = np.asarray(movers, dtype=np.intp)
+            if self._ivf is not None:
+                self._ivf.add(destination, self.data[source])
             self.data[destination] = self.data[source]
             self.squared_norms[destination] = self.squared_norms[source]
+            self.squared_norms32[destination] = self.squared_norms32[source]
+            self.inverse_norms[destination] = self.inverse_norms[source]
             self.key_hashes[destination] = self.key_hashes[source]
             self.columns.move(destination, source)
             for hole, mover in zip(holes, movers):
@@ -109,6 +142,12 @@ class VectorTable:
         del self.metadata[new_size:]
         self.size = new_size
         self.version += 1
+
+    def ivf(self, metric: str) -> IvfIndex:
+        """The approximate index of the live rows, trained and filled on first use."""
+        if self._ivf is None or self._ivf.metric != metric:
+            self._ivf = IvfIndex(self.live(), metric)
+        return self._ivf
 
     def live(self) -> Matrix:
         return self.data[: self.size]

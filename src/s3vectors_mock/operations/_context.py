@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .._store import Backend, Namespace
 
 
-@dataclass(frozen=True)
-class Request:
+class Request(NamedTuple):
     backend: Backend
     account: str
     region: str

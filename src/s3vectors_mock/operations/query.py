@@ -96,6 +96,7 @@ def _vector_ranking(
     top_k: int,
     allowed: BoolMask | None,
     classic_window: int | None,
+    approximate_above: int | None,
 ) -> list[Hit]:
     table = index.table
     if allowed is not None and classic_window is not None:
@@ -104,7 +105,7 @@ def _vector_ranking(
         rows, distances = nearest(table, query, max(classic_window, top_k), index.distance_metric)
         kept = [(row, distance) for row, distance in zip(rows, distances) if allowed[row]][:top_k]
         return [Hit(table.keys[row], distance) for row, distance in kept]
-    rows, distances = nearest(table, query, top_k, index.distance_metric, allowed)
+    rows, distances = nearest(table, query, top_k, index.distance_metric, allowed, approximate_above)
     return [Hit(table.keys[row], distance) for row, distance in zip(rows, distances)]
 
 
@@ -175,7 +176,10 @@ def _rank(request: Request, index: Index, params: Params) -> list[Hit]:
         _check_query_texts(index, texts, mode)
     allowed = _allowed_rows(index, params, mode)
     classic_window = request.backend.classic_search_window if mode != ENHANCED else None
-    vector_hits = _vector_ranking(index, query, top_k, allowed, classic_window) if query is not None else []
+    approximate_above = request.backend.approximate_above
+    vector_hits = (
+        _vector_ranking(index, query, top_k, allowed, classic_window, approximate_above) if query is not None else []
+    )
     if not texts:
         return vector_hits
     rankings = _text_rankings(index, texts, allowed)
@@ -195,10 +199,9 @@ def query_vectors(request: Request, params: Params) -> Params:
     if top_k > cap:
         message = f"Value at '/topK' failed to satisfy constraint: Member must be between 1 and {cap}, inclusive"
         raise validation_error(f"1 validation error detected. {message}", "/topK", message)
-    scope = f"QueryVectors:{_fingerprint(index, params)}"
     token = params.get("nextToken")
     if token is not None:
-        ranked, offset = request.backend.tokens.redeem(token, scope)
+        ranked, offset = request.backend.tokens.redeem(token, f"QueryVectors:{_fingerprint(index, params)}")
     else:
         ranked, offset = _rank(request, index, params), 0
     paged = has_member("QueryVectors", "nextToken")
@@ -206,6 +209,8 @@ def query_vectors(request: Request, params: Params) -> Params:
     hits = [_describe(index, hit, params) for hit in ranked[offset:end] if hit.key in index.table.row_of]
     response: Params = {"vectors": hits, "distanceMetric": index.distance_metric}
     if end < len(ranked):
+        # The token is bound to this exact query: repeating it with other parameters is rejected.
+        scope = f"QueryVectors:{_fingerprint(index, params)}"
         response["nextToken"] = request.backend.tokens.issue(scope, (ranked, end))
     return response
 

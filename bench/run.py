@@ -1,0 +1,395 @@
+"""The benchmark suite: every figure is a ratio against a floor measured in the same run (machines are noisy).
+
+Run with ``./dev bench`` (all figures) or ``./dev bench --only 1,3`` / ``--quick`` (smaller sizes, for a smoke
+run). Prints a Markdown table; ``--markdown PATH`` also writes it to a file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import platform
+import resource
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+import boto3
+import botocore
+import numpy as np
+from botocore.awsrequest import AWSResponse
+
+from s3vectors_mock import mock_s3vectors
+from s3vectors_mock._search import nearest
+
+REGION = "us-east-1"
+Row = tuple[str, str, float, str, str]
+
+
+def best_of(function: Callable[[], Any], repeats: int, number: int) -> float:
+    """The best mean time of ``number`` calls over ``repeats`` rounds (the least disturbed measurement)."""
+    timings = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        for _ in range(number):
+            function()
+        timings.append((time.perf_counter() - started) / number)
+    return min(timings)
+
+
+def bare_client(operation: str, parsed: dict[str, Any]) -> Any:
+    """A client whose ``operation`` is answered by a bare before-call handler with a canned response: botocore's
+    own cost for the call (parameter handling, validation, serialization, events), the floor for any mock."""
+    client = boto3.client("s3vectors", region_name=REGION)
+
+    def answer(**_: Any) -> Any:
+        return AWSResponse("https://example.invalid", 200, {}, None), dict(parsed)
+
+    client.meta.events.register(f"before-call.s3vectors.{operation}", answer)
+    return client
+
+
+def setup_index(client: Any, dimension: int, metric: str = "cosine", name: str = "bench-index") -> str:
+    client.create_vector_bucket(vectorBucketName="bench-bucket")
+    response = client.create_index(
+        vectorBucketName="bench-bucket", indexName=name, dataType="float32", dimension=dimension, distanceMetric=metric
+    )
+    # moto's CreateIndex answer lacks the required indexArn; the ARN is derived for it.
+    arn: str = response.get("indexArn") or f"arn:aws:s3vectors:{REGION}:123456789012:bucket/bench-bucket/index/{name}"
+    return arn
+
+
+def rss_bytes() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * resource.getpagesize()
+
+
+# ---- the figures -------------------------------------------------------------------------------------------------
+
+
+def call_overhead(quick: bool) -> list[Row]:
+    with mock_s3vectors():
+        client = boto3.client("s3vectors", region_name=REGION)
+        setup_index(client, 8)
+        kwargs = {"vectorBucketName": "bench-bucket", "indexName": "bench-index"}
+        canned = client.get_index(**kwargs)
+        canned.pop("ResponseMetadata")
+        bare = bare_client("GetIndex", canned)
+        number = 300 if quick else 2000
+        floor = best_of(lambda: bare.get_index(**kwargs), 7, number)
+        ours = best_of(lambda: client.get_index(**kwargs), 7, number)
+    rows: list[Row] = [
+        (
+            "1",
+            "get_index: mock ÷ bare before-call handler",
+            ours / floor,
+            "≤ 1.3",
+            f"{ours * 1e6:.0f} µs vs {floor * 1e6:.0f} µs",
+        )
+    ]
+    try:
+        from moto import mock_aws
+    except ImportError:
+        rows.append(("2", "get_index: moto ÷ mock", float("nan"), "≥ 10", "moto not installed"))
+        return rows
+    with mock_aws():
+        moto_client = boto3.client("s3vectors", region_name=REGION)
+        setup_index(moto_client, 8)
+        moto_time = best_of(lambda: moto_client.get_index(**kwargs), 5, number // 4)
+    rows.append(("2", "get_index: moto mock_aws ÷ mock", moto_time / ours, "≥ 10", f"moto {moto_time * 1e6:.0f} µs"))
+    return rows
+
+
+def put_overhead(quick: bool) -> list[Row]:
+    rng = np.random.default_rng(0)
+    vectors = [
+        {"key": f"key-{i}", "data": {"float32": rng.random(256).astype(np.float32).tolist()}, "metadata": {"n": i}}
+        for i in range(500)
+    ]
+    with mock_s3vectors():
+        client = boto3.client("s3vectors", region_name=REGION)
+        arn = setup_index(client, 256)
+        bare = bare_client("PutVectors", {})
+        number = 3 if quick else 10
+        floor = best_of(lambda: bare.put_vectors(indexArn=arn, vectors=vectors), 5, number)
+        ours = best_of(lambda: client.put_vectors(indexArn=arn, vectors=vectors), 5, number)
+    return [
+        (
+            "3",
+            "put_vectors 500 × 256: mock ÷ bare handler",
+            ours / floor,
+            "≤ 1.15",
+            f"{ours * 1e3:.1f} ms vs {floor * 1e3:.1f} ms",
+        )
+    ]
+
+
+def query_large(quick: bool) -> list[Row]:
+    count, dimension = (20_000, 1024) if quick else (100_000, 1024)
+    rng = np.random.default_rng(1)
+    data = rng.standard_normal((count, dimension), dtype=np.float32)
+    keys = [f"k{i}" for i in range(count)]
+    queries = rng.standard_normal((20, dimension), dtype=np.float32)
+    with mock_s3vectors() as m:
+        client = boto3.client("s3vectors", region_name=REGION)
+        arn = setup_index(client, dimension)
+        m.load_vectors(arn, keys, data)
+        normalized = data / np.linalg.norm(data, axis=1, keepdims=True)
+        del data
+        bare = bare_client("QueryVectors", {"vectors": [], "distanceMetric": "cosine"})
+        query_lists = [q.tolist() for q in queries]
+        position = iter(range(10**9))
+
+        def brute_force() -> None:
+            index = next(position) % len(queries)
+            bare.query_vectors(indexArn=arn, topK=10, queryVector={"float32": query_lists[index]})
+            q = queries[index] / np.linalg.norm(queries[index])
+            similarity = normalized @ q
+            top = np.argpartition(-similarity, 10)[:10]
+            top[np.argsort(-similarity[top])]
+
+        def ours() -> None:
+            index = next(position) % len(queries)
+            client.query_vectors(indexArn=arn, topK=10, queryVector={"float32": query_lists[index]})
+
+        floor = best_of(brute_force, 5, 20)
+        mine = best_of(ours, 5, 20)
+        identical = all(
+            [h["key"] for h in client.query_vectors(indexArn=arn, topK=10, queryVector={"float32": q})["vectors"]]
+            == [keys[i] for i in np.argsort(-(normalized @ (np.asarray(q) / np.linalg.norm(q))), kind="stable")[:10]]
+            for q in query_lists[:5]
+        )
+    return [
+        (
+            "4",
+            f"query topK=10, {count:,} × {dimension} cosine: mock ÷ (BLAS brute force + bare call)",
+            mine / floor,
+            "≤ 1.2",
+            f"{mine * 1e3:.1f} ms vs {floor * 1e3:.1f} ms; results identical: {identical}",
+        )
+    ]
+
+
+def filtered_query(quick: bool) -> list[Row]:
+    count, dimension = (50_000, 128) if quick else (200_000, 128)
+    rng = np.random.default_rng(2)
+    data = rng.standard_normal((count, dimension), dtype=np.float32)
+    keys = [f"k{i}" for i in range(count)]
+    metadata = [{"bucket": i % 100, "lang": "en" if i % 2 else "fr"} for i in range(count)]
+    matching = np.arange(0, count, 100)
+    query = rng.standard_normal(dimension, dtype=np.float32)
+    with mock_s3vectors() as m:
+        client = boto3.client("s3vectors", region_name=REGION)
+        arn = setup_index(client, dimension)
+        m.load_vectors(arn, keys, data, metadata)
+        bare = bare_client("QueryVectors", {"vectors": [], "distanceMetric": "cosine"})
+        subset = data[matching] / np.linalg.norm(data[matching], axis=1, keepdims=True)
+        query_list = query.tolist()
+        request = {"indexArn": arn, "topK": 10, "queryVector": {"float32": query_list}, "filter": {"bucket": 0}}
+
+        def brute_force() -> None:
+            bare.query_vectors(**request)
+            similarity = subset @ (query / np.linalg.norm(query))
+            top = np.argpartition(-similarity, 10)[:10]
+            top[np.argsort(-similarity[top])]
+
+        floor = best_of(brute_force, 5, 50)
+        mine = best_of(lambda: client.query_vectors(**request), 5, 50)
+    return [
+        (
+            "5",
+            f"filtered query, 1% of {count:,} × {dimension}: mock ÷ (brute force on matches + bare call)",
+            mine / floor,
+            "≤ 2",
+            f"{mine * 1e3:.2f} ms vs {floor * 1e3:.2f} ms",
+        )
+    ]
+
+
+def large_ivf(quick: bool) -> list[Row]:
+    count, dimension = (200_000, 128) if quick else (1_000_000, 128)
+    rng = np.random.default_rng(4)
+    # Clustered data, as embeddings are: uniform noise has no neighbourhoods for any ANN index to find.
+    centers = rng.standard_normal((1000, dimension), dtype=np.float32) * 4
+    data = centers[rng.integers(0, 1000, count)] + rng.standard_normal((count, dimension), dtype=np.float32)
+    keys = [f"k{i}" for i in range(count)]
+    queries = (centers[rng.integers(0, 1000, 50)] + rng.standard_normal((50, dimension), dtype=np.float32)).tolist()
+    approximate, exact = mock_s3vectors(approximate_above=count - 1), mock_s3vectors(approximate_above=None)
+    if True:
+        results = {}
+        timings = {}
+        for label, m in (("exact", exact), ("ivf", approximate)):
+            with m:
+                client = boto3.client("s3vectors", region_name=REGION)
+                arn = setup_index(client, dimension)
+                m.load_vectors(arn, keys, data)
+                started = time.perf_counter()
+                client.query_vectors(indexArn=arn, topK=10, queryVector={"float32": queries[0]})
+                build = time.perf_counter() - started
+                answers = []
+                started = time.perf_counter()
+                for q in queries:
+                    answers.append(
+                        [
+                            h["key"]
+                            for h in client.query_vectors(indexArn=arn, topK=10, queryVector={"float32": q})["vectors"]
+                        ]
+                    )
+                timings[label] = (time.perf_counter() - started) / len(queries)
+                results[label] = answers
+                if label == "ivf":
+                    ivf_build = build
+                m.reset()
+                gc.collect()
+    recall = statistics.mean(len(set(a) & set(b)) / 10 for a, b in zip(results["ivf"], results["exact"]))
+    return [
+        (
+            "6a",
+            f"IVF recall@10 on {count:,} × {dimension}",
+            recall,
+            "≥ 0.95",
+            f"first query (train + add) {ivf_build:.1f} s",
+        ),
+        (
+            "6b",
+            "exact flat query time ÷ IVF query time",
+            timings["exact"] / timings["ivf"],
+            "≥ 10",
+            f"{timings['exact'] * 1e3:.1f} ms vs {timings['ivf'] * 1e3:.2f} ms",
+        ),
+    ]
+
+
+def memory(quick: bool) -> list[Row]:
+    count, dimension = (20_000, 1024) if quick else (100_000, 1024)
+    keys = [f"k{i}" for i in range(count)]
+    rng = np.random.default_rng(5)
+    data = rng.standard_normal((count, dimension), dtype=np.float32)
+    raw = data.nbytes
+    with mock_s3vectors() as m:
+        client = boto3.client("s3vectors", region_name=REGION)
+        arn = setup_index(client, dimension)
+        gc.collect()
+        before = rss_bytes()
+        m.load_vectors(arn, keys, data)
+        gc.collect()
+        after = rss_bytes()
+        client.query_vectors(indexArn=arn, topK=1, queryVector={"float32": data[0].tolist()})
+    return [
+        (
+            "7",
+            f"resident memory growth loading {count:,} × {dimension} ÷ raw float32 bytes",
+            (after - before) / raw,
+            "≤ 1.2",
+            f"{(after - before) / 2**20:.0f} MiB for {raw / 2**20:.0f} MiB",
+        )
+    ]
+
+
+def seeding(quick: bool) -> list[Row]:
+    count, dimension = (200_000, 128) if quick else (1_000_000, 128)
+    rng = np.random.default_rng(6)
+    data = rng.standard_normal((count, dimension), dtype=np.float32)
+    keys = [f"doc-{i}" for i in range(count)]
+    metadata = [{"category": "abc"[i % 3], "year": 2000 + i % 25} for i in range(count)]
+    started = time.perf_counter()
+    data.copy()
+    copy_time = time.perf_counter() - started
+    with mock_s3vectors() as m:
+        client = boto3.client("s3vectors", region_name=REGION)
+        arn = setup_index(client, dimension)
+        started = time.perf_counter()
+        m.load_vectors(arn, keys, data, metadata)
+        elapsed = time.perf_counter() - started
+    return [
+        (
+            "8",
+            f"load_vectors {count:,} × {dimension} with metadata: seconds (÷ numpy.copy in note)",
+            elapsed,
+            "≤ 3 s",
+            f"{elapsed / copy_time:.0f}× numpy.copy ({copy_time * 1e3:.0f} ms)",
+        )
+    ]
+
+
+def churn(quick: bool) -> list[Row]:
+    count, dimension = (50_000, 128) if quick else (200_000, 128)
+    rng = np.random.default_rng(7)
+    data = rng.standard_normal((count, dimension), dtype=np.float32)
+    keys = [f"k{i}" for i in range(count)]
+    queries = rng.standard_normal((20, dimension), dtype=np.float32).tolist()
+    with mock_s3vectors() as m:
+        client = boto3.client("s3vectors", region_name=REGION)
+        arn = setup_index(client, dimension)
+        m.load_vectors(arn, keys, data)
+        overwrite = np.arange(0, count, 4)
+        data[overwrite] = rng.standard_normal((len(overwrite), dimension), dtype=np.float32)
+        m.load_vectors(arn, [keys[i] for i in overwrite], data[overwrite])
+        doomed = [keys[i] for i in range(1, count, 2)]
+        for start in range(0, len(doomed), 500):
+            client.delete_vectors(indexArn=arn, keys=doomed[start : start + 500])
+        churned = best_of(
+            lambda: [client.query_vectors(indexArn=arn, topK=10, queryVector={"float32": q}) for q in queries], 5, 1
+        )
+    live = list(range(0, count, 2))
+    with mock_s3vectors() as m:
+        client = boto3.client("s3vectors", region_name=REGION)
+        arn = setup_index(client, dimension)
+        m.load_vectors(arn, [keys[i] for i in live], data[live])
+        fresh = best_of(
+            lambda: [client.query_vectors(indexArn=arn, topK=10, queryVector={"float32": q}) for q in queries], 5, 1
+        )
+    return [
+        (
+            "9",
+            f"query after churn (½ overwritten, ½ deleted of {count:,}) ÷ fresh index",
+            churned / fresh,
+            "≤ 1.2",
+            f"{churned / 20 * 1e3:.2f} ms vs {fresh / 20 * 1e3:.2f} ms per query",
+        )
+    ]
+
+
+FIGURES: dict[str, Callable[[bool], list[Row]]] = {
+    "1": call_overhead,
+    "3": put_overhead,
+    "4": query_large,
+    "5": filtered_query,
+    "6": large_ivf,
+    "7": memory,
+    "8": seeding,
+    "9": churn,
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
+    parser.add_argument("--only", default="", help="comma-separated figure numbers (1 also gives 2, 6 gives 6a/6b)")
+    parser.add_argument("--markdown", default="", help="also write the table to this file")
+    options = parser.parse_args()
+    chosen = [name.strip() for name in options.only.split(",") if name.strip()] or list(FIGURES)
+    lines = [
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"botocore {botocore.__version__}, numpy {np.__version__}{' (quick sizes)' if options.quick else ''}",
+        "",
+        "| # | figure | ratio | target | note |",
+        "|---|---|---|---|---|",
+    ]
+    print("\n".join(lines), flush=True)
+    for name in chosen:
+        for number, label, ratio, target, note in FIGURES[name](options.quick):
+            line = f"| {number} | {label} | {ratio:.3f} | {target} | {note} |"
+            print(line, flush=True)
+            lines.append(line)
+        gc.collect()
+    if options.markdown:
+        with open(options.markdown, "w") as output:
+            output.write("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
