@@ -23,7 +23,6 @@ import numpy as np
 from botocore.awsrequest import AWSResponse
 
 from s3vectors_mock import mock_s3vectors
-from s3vectors_mock._search import nearest
 
 REGION = "us-east-1"
 Row = tuple[str, str, float, str, str]
