@@ -29,13 +29,14 @@ def create_index(request: Request, params: Params) -> Params:
     encryption = encryption_from(params.get("encryptionConfiguration"))
     tags = merged_tags({}, params.get("tags") or {})
     configuration = params.get("metadataConfiguration")
-    non_filterable = frozenset((configuration or {}).get("nonFilterableMetadataKeys") or [])
+    requested_keys = list(dict.fromkeys((configuration or {}).get("nonFilterableMetadataKeys") or []))
+    non_filterable = frozenset(requested_keys)
     text_search = text_search_from((configuration or {}).get("textSearchConfigurations"), bucket.default_index_mode)
     if name in bucket.indexes:
         raise conflict(INDEX_EXISTS)
     stored_configuration = None
     if configuration is not None:
-        stored_configuration = {"nonFilterableMetadataKeys": sorted(non_filterable)} if non_filterable else {}
+        stored_configuration = {"nonFilterableMetadataKeys": requested_keys} if requested_keys else {}
     index = Index(
         bucket_name=bucket.name,
         name=name,
