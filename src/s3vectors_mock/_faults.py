@@ -76,6 +76,8 @@ class Faults:
             return fault.error
 
     def take_latency(self, operation: str) -> float:
+        if not self._latency:  # the common case, without taking the lock
+            return 0.0
         with self._lock:
             latency = self._latency.get(operation)
             if latency is None:

@@ -123,10 +123,10 @@ class _Answering:
             params.setdefault("headers", {})[TICKET_HEADER] = ticket
             return None
         url = params.get("url", "")
-        return self._after(
-            mock.faults.take_latency(operation),
-            lambda: mock.answer(operation, api_params, region, url=url, body_size=body_size),
-        )
+        delay = mock.faults.take_latency(operation)
+        if not delay and not self.is_async:
+            return mock.answer(operation, api_params, region, url=url, body_size=body_size)
+        return self._after(delay, lambda: mock.answer(operation, api_params, region, url=url, body_size=body_size))
 
     def before_send(self, request: Any, event_name: str, **_: Any) -> Any:
         mock = active_mocks.current()

@@ -82,8 +82,13 @@ def _describe_bounds(shape: Shape, noun: str) -> str | None:
     return None
 
 
+@functools.cache
+def _bounds(shape: Shape) -> tuple[float | None, float | None]:
+    return shape.metadata.get("min"), shape.metadata.get("max")
+
+
 def _outside(shape: Shape, number: float) -> bool:
-    low, high = shape.metadata.get("min"), shape.metadata.get("max")
+    low, high = _bounds(shape)
     return (low is not None and number < low) or (high is not None and number > high)
 
 
@@ -178,6 +183,11 @@ def _check(shape: Shape, value: Any, path: str, out: _Violations) -> None:
             _check(shape.value, item, f"{path}/{key}", out)
 
 
+@functools.cache
+def _string_rules(shape: Shape) -> tuple[list[str] | None, str | None]:
+    return shape.metadata.get("enum"), shape.metadata.get("pattern")
+
+
 def _check_string(shape: Shape, value: str, path: str, out: _Violations) -> None:
     if _outside(shape, len(value)):
         out.add(
@@ -185,13 +195,12 @@ def _check_string(shape: Shape, value: str, path: str, out: _Violations) -> None
             f"Value with length {len(value)} at '{path}' failed to satisfy constraint: "
             f"{_describe_bounds(shape, 'have length ')}",
         )
-    enum = shape.metadata.get("enum")
+    enum, pattern = _string_rules(shape)
     if enum and value not in enum:
         out.add(
             path,
             f"Value at '{path}' failed to satisfy constraint: Member must satisfy enum value set: [{', '.join(enum)}]",
         )
-    pattern = shape.metadata.get("pattern")
     if pattern and not _compiled(pattern).fullmatch(value):
         constraint = f"Member must satisfy regular expression pattern: ^{pattern}$"
         out.add(path, f"Value at '{path}' failed to satisfy constraint: {constraint}")
