@@ -132,6 +132,12 @@ def _all_numbers(values: Any) -> bool:
     return True
 
 
+def _check_size(shape: Shape, value: Any, path: str, out: _Violations) -> None:
+    if _outside(shape, len(value)):
+        constraint = _describe_bounds(shape, "have length ")
+        out.add(path, f"Value with size {len(value)} at '{path}' failed to satisfy constraint: {constraint}")
+
+
 def _check(shape: Shape, value: Any, path: str, out: _Violations) -> None:
     if not _type_ok(shape, value):
         word = _TYPE_WORDS.get(shape.type_name, shape.type_name)
@@ -161,23 +167,13 @@ def _check(shape: Shape, value: Any, path: str, out: _Violations) -> None:
             if member_shape is not None and member_value is not None:
                 _check(member_shape, member_value, f"{path}/{name}", out)
     elif isinstance(shape, ListShape):
-        if _outside(shape, len(value)):
-            out.add(
-                path,
-                f"Value with size {len(value)} at '{path}' failed to satisfy constraint: "
-                f"{_describe_bounds(shape, 'have length ')}",
-            )
+        _check_size(shape, value, path, out)
         if shape.member.type_name in ("float", "double") and _all_numbers(value):
             return  # vector data: hundreds of floats, checked in one C loop rather than one call each
         for position, item in enumerate(value):
             _check(shape.member, item, f"{path}/{position}", out)
     elif isinstance(shape, MapShape):
-        if _outside(shape, len(value)):
-            out.add(
-                path,
-                f"Value with size {len(value)} at '{path}' failed to satisfy constraint: "
-                f"{_describe_bounds(shape, 'have length ')}",
-            )
+        _check_size(shape, value, path, out)
         for key, item in value.items():
             _check(shape.key, key, path, out)
             _check(shape.value, item, f"{path}/{key}", out)

@@ -31,3 +31,11 @@ def page_of_names(
     more = start + limit < len(ordered)
     next_token = request.backend.tokens.issue(scope, page[-1]) if more and page else None
     return page, next_token
+
+
+def page_response(member: str, items: list[dict[str, Any]], token: str | None) -> dict[str, Any]:
+    """A list response: the items under ``member``, and ``nextToken`` only when there is a next page."""
+    response: dict[str, Any] = {member: items}
+    if token is not None:
+        response["nextToken"] = token
+    return response

@@ -11,7 +11,7 @@ from .._store import Bucket, now
 from ._context import Request
 from ._encryption import DEFAULT, encryption_from
 from ._modes import CLASSIC, default_mode_for_bucket_created, modes_supported
-from ._paging import page_of_names
+from ._paging import page_of_names, page_response
 from ._resolve import bucket_address, find_bucket
 from ._tagging import merged_tags
 
@@ -67,10 +67,7 @@ def list_vector_buckets(request: Request, params: Params) -> Params:
         }
         for bucket in (namespace.buckets[name] for name in names)
     ]
-    response: Params = {"vectorBuckets": summaries}
-    if token is not None:
-        response["nextToken"] = token
-    return response
+    return page_response("vectorBuckets", summaries, token)
 
 
 def delete_vector_bucket(request: Request, params: Params) -> Params:

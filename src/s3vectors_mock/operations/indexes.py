@@ -11,7 +11,7 @@ from .._table import VectorTable
 from ._context import Request
 from ._encryption import encryption_from
 from ._modes import CLASSIC, ENHANCED, default_mode_for_bucket_created
-from ._paging import page_of_names
+from ._paging import page_of_names, page_response
 from ._resolve import bucket_address, find_bucket, find_index
 from ._tagging import merged_tags
 from ._text_config import text_search_from
@@ -100,10 +100,7 @@ def list_indexes(request: Request, params: Params) -> Params:
         }
         for index in (bucket.indexes[name] for name in names)
     ]
-    response: Params = {"indexes": summaries}
-    if token is not None:
-        response["nextToken"] = token
-    return response
+    return page_response("indexes", summaries, token)
 
 
 def delete_index(request: Request, params: Params) -> Params:
