@@ -91,3 +91,38 @@ def test_latency(mock: S3VectorsMock) -> None:
     started = time.perf_counter()
     client.list_vector_buckets()
     assert time.perf_counter() - started < 0.2
+
+
+def test_enforced_write_limits_throttle_through_real_retries() -> None:
+    from s3vectors_mock import mock_s3vectors
+
+    with mock_s3vectors(enforce_rate_limits=True) as m:
+        client = retrying_client(0)
+        client.create_vector_bucket(vectorBucketName="limited")
+        arn = client.create_index(
+            vectorBucketName="limited", indexName="idx", dataType="float32", dimension=2, distanceMetric="cosine"
+        )["indexArn"]
+        batch = [{"key": f"k{i}", "data": {"float32": [1.0, float(i)]}} for i in range(500)]
+        for _ in range(5):  # 2,500 vectors: exactly the per-second budget
+            client.put_vectors(indexArn=arn, vectors=batch)
+        with pytest.raises(client.exceptions.TooManyRequestsException) as excinfo:
+            client.put_vectors(indexArn=arn, vectors=batch[:1])
+        assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 429
+        # A client that retries rides out the throttling: botocore backs off until the window has passed.
+        patient = boto3.client(
+            "s3vectors", region_name="us-east-1", config=Config(retries={"mode": "standard", "max_attempts": 10})
+        )
+        patient.put_vectors(indexArn=arn, vectors=batch[:1])
+        outcomes = [c.error_code for c in m.calls if c.operation == "PutVectors"]
+        assert outcomes[:5] == [None] * 5
+        assert outcomes[5] == "TooManyRequestsException"
+        assert outcomes[-1] is None  # the patient client's last attempt went through
+        stored = client.list_vectors(indexArn=arn)["vectors"]
+        assert len(stored) == 500  # the throttled request changed nothing; the retried one overwrote k0
+
+
+def test_limits_are_off_by_default(mock: S3VectorsMock, index: str) -> None:
+    client = boto3.client("s3vectors", region_name="us-east-1")
+    batch = [{"key": f"k{i}", "data": {"float32": [1.0, 0.5, float(i)]}} for i in range(500)]
+    for _ in range(8):
+        client.put_vectors(indexArn=index, vectors=batch)

@@ -25,6 +25,7 @@ def mock_s3vectors(
     account_id: str = DEFAULT_ACCOUNT_ID,
     classic_search_window: int | None = None,
     approximate_above: int | None = DEFAULT_APPROXIMATE_ABOVE,
+    enforce_rate_limits: bool = False,
 ) -> S3VectorsMock: ...
 
 
@@ -35,6 +36,7 @@ def mock_s3vectors(
     account_id: str = DEFAULT_ACCOUNT_ID,
     classic_search_window: int | None = None,
     approximate_above: int | None = DEFAULT_APPROXIMATE_ABOVE,
+    enforce_rate_limits: bool = False,
 ) -> Any:
     """Mock Amazon S3 Vectors.
 
@@ -42,7 +44,10 @@ def mock_s3vectors(
     ``with mock_s3vectors() as m:`` or ``async with``; or ``m = mock_s3vectors(); m.start(); ...; m.stop()``.
     """
     mock = S3VectorsMock(
-        account_id=account_id, classic_search_window=classic_search_window, approximate_above=approximate_above
+        account_id=account_id,
+        classic_search_window=classic_search_window,
+        approximate_above=approximate_above,
+        enforce_rate_limits=enforce_rate_limits,
     )
     if target is None:
         return mock

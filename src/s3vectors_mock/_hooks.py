@@ -117,7 +117,7 @@ class _Answering:
         api_params = context.get(PARAMS_KEY, {})
         region = context.get("client_region") or "us-east-1"
         body_size = len(params.get("body") or b"")
-        if mock.faults.wants_send_path(operation):
+        if mock.routes_through_send(operation):
             # Let botocore send it, so its retry handler sees each attempt; before-send answers every attempt.
             ticket = mock.park(operation, api_params, region, body_size)
             params.setdefault("headers", {})[TICKET_HEADER] = ticket

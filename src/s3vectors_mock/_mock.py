@@ -23,6 +23,7 @@ from ._calls import CallRecord
 from ._errors import INDEX_NOT_FOUND, ServiceError, not_found
 from ._faults import Faults
 from ._hooks import active_mocks, install
+from ._rates import RATE_LIMITED_OPERATIONS, WriteRateLimiter
 from ._responses import error_body, failure, success, wire_response
 from ._store import Backend
 from .operations import dispatch
@@ -50,6 +51,7 @@ class S3VectorsMock:
         account_id: str = DEFAULT_ACCOUNT_ID,
         classic_search_window: int | None = None,
         approximate_above: int | None = DEFAULT_APPROXIMATE_ABOVE,
+        enforce_rate_limits: bool = False,
     ) -> None:
         """``account_id`` appears in every ARN.
 
@@ -59,6 +61,9 @@ class S3VectorsMock:
 
         ``approximate_above``: unfiltered queries on an index holding more vectors than this use an IVF index
         (recall@10 ≥ 0.95) instead of exact search; ``None`` keeps every query exact whatever the size.
+
+        ``enforce_rate_limits``: apply the service's per-index write limits (1,000 requests/s and 2,500 vectors/s
+        for PutVectors and DeleteVectors together) with TooManyRequestsException, through botocore's retries.
         """
         if not (isinstance(account_id, str) and len(account_id) == 12 and account_id.isdigit()):
             raise ValueError(f"account_id must be 12 digits, got {account_id!r}")
@@ -68,6 +73,8 @@ class S3VectorsMock:
         self.backend = Backend()
         self.backend.classic_search_window = classic_search_window
         self.backend.approximate_above = approximate_above
+        if enforce_rate_limits:
+            self.backend.write_limits = WriteRateLimiter()
         self.faults = Faults()
         self._calls: list[CallRecord] = []
         self._depth = 0
@@ -294,6 +301,13 @@ class S3VectorsMock:
             return success(url, self._run(operation, params, region, body_size))
         except ServiceError as error:
             return failure(url, error)
+
+    def routes_through_send(self, operation: str) -> bool:
+        """Whether this call must go through botocore's send stage, so that botocore's retry handler sees it:
+        an injected fault is pending, or the write may be throttled by the enforced rate limits."""
+        if self.faults.wants_send_path(operation):
+            return True
+        return self.backend.write_limits is not None and operation in RATE_LIMITED_OPERATIONS
 
     def park(self, operation: str, params: dict[str, Any], region: str, body_size: int) -> str:
         """Keep a request routed through botocore's send stage; every attempt of it is answered from here."""

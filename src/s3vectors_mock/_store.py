@@ -11,6 +11,7 @@ from typing import Any, cast
 
 from botocore.utils import parse_timestamp
 
+from ._rates import WriteRateLimiter
 from ._table import Matrix, VectorTable
 from ._text import TextField
 from ._tokens import TokenBook
@@ -104,6 +105,7 @@ class Backend:
         # Options of the mock that shape answers (see S3VectorsMock).
         self.classic_search_window: int | None = None
         self.approximate_above: int | None = None
+        self.write_limits: WriteRateLimiter | None = None  # set by enforce_rate_limits=True
 
     def namespace(self, account: str, region: str) -> Namespace:
         key = (account, region)
@@ -116,3 +118,5 @@ class Backend:
         with self.lock:
             self.namespaces.clear()
             self.tokens.clear()
+            if self.write_limits is not None:
+                self.write_limits.clear()

@@ -63,6 +63,11 @@ def _check_metadata_until(index: Index, keys: Sequence[str], metadata: Sequence[
             check_metadata(keys[position], values, non_filterable, f"{path}[{position}].metadata")
 
 
+def _admit_write(request: Request, index: Index, vectors: int) -> None:
+    if request.backend.write_limits is not None:
+        request.backend.write_limits.admit(index.arn, vectors)
+
+
 def last_wins(keys: Sequence[str]) -> list[int]:
     """Positions of the last occurrence of each key, in order (a batch that repeats a key keeps its last record)."""
     last = {key: position for position, key in enumerate(keys)}
@@ -81,6 +86,7 @@ def put_vectors(request: Request, params: Params) -> Params:
         data.append(values)
     metadata = [record.get("metadata") for record in records]
     matrix = validate_records(index, keys, data, metadata)
+    _admit_write(request, index, len(records))
     keep = last_wins(keys)
     index.store([keys[i] for i in keep], matrix[keep], [_copy(metadata[i]) for i in keep])
     return {}
@@ -113,6 +119,7 @@ def get_vectors(request: Request, params: Params) -> Params:
 def delete_vectors(request: Request, params: Params) -> Params:
     _, index = find_index(request, params)
     check_key_bytes(params["keys"], "keys")
+    _admit_write(request, index, len(params["keys"]))
     index.remove(params["keys"])
     return {}
 
