@@ -80,3 +80,13 @@ def test_shape_mismatch_is_a_usage_error(mock: S3VectorsMock, index: str) -> Non
         mock.load_vectors(index, ["a", "b"], np.ones((1, 3)))
     with pytest.raises(ValueError, match="one entry"):
         mock.load_vectors(index, ["a"], np.ones((1, 3)), metadata=[None, None])
+
+
+def test_seeded_metadata_is_isolated_from_the_callers_dicts(mock: S3VectorsMock, client: Any, index: str) -> None:
+    metadata: list[dict[str, Any] | None] = [{"tags": ["a"], "n": 1}]
+    mock.load_vectors(index, ["a"], np.ones((1, 3)), metadata)
+    metadata[0]["n"] = 2  # type: ignore[index]
+    metadata[0]["tags"].append("b")  # type: ignore[index]
+    (vector,) = client.get_vectors(indexArn=index, keys=["a"], returnMetadata=True)["vectors"]
+    assert vector["metadata"] == {"tags": ["a"], "n": 1}
+    assert client.query_vectors(indexArn=index, topK=1, queryVector={"float32": [1, 1, 1]}, filter={"n": 1})["vectors"]

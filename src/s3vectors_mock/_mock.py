@@ -38,6 +38,14 @@ Function = TypeVar("Function", bound=Callable[..., Any])
 Class = TypeVar("Class", bound=type)
 
 
+def _shallow_copy(metadata: dict[str, Any] | None) -> dict[str, Any] | None:
+    # Seeding is the bulk path: a shallow copy isolates the stored record from later changes to the caller's dict
+    # at a fraction of a deep copy's cost (array values are copied too, as lists).
+    if not metadata:
+        return None
+    return {key: list(value) if isinstance(value, list) else value for key, value in metadata.items()}
+
+
 class S3VectorsMock:
     """An in-memory Amazon S3 Vectors that answers every s3vectors call of every botocore client while active.
 
@@ -270,9 +278,11 @@ class S3VectorsMock:
                 checked = validate_records(index, keys, cast(Any, matrix), records_metadata)
                 keep = last_wins(keys)
                 if len(keep) == len(keys):  # no repeated key: store the checked matrix as it is, without a copy
-                    index.store(keys, checked, [values or None for values in records_metadata])
+                    index.store(keys, checked, [_shallow_copy(values) for values in records_metadata])
                 else:
-                    index.store([keys[i] for i in keep], checked[keep], [records_metadata[i] or None for i in keep])
+                    index.store(
+                        [keys[i] for i in keep], checked[keep], [_shallow_copy(records_metadata[i]) for i in keep]
+                    )
         except ServiceError as error:
             response: Any = {"Error": {"Code": error.code, "Message": error.message}, **error_body(error)}
             raise ClientError(response, "PutVectors") from None
