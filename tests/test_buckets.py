@@ -170,3 +170,15 @@ def test_account_id_option() -> None:
         client = boto3.client("s3vectors", region_name="eu-west-1")
         arn = client.create_vector_bucket(vectorBucketName="my-bucket")["vectorBucketArn"]
     assert arn == "arn:aws:s3vectors:eu-west-1:111122223333:bucket/my-bucket"
+
+
+def test_bucket_quota(client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from s3vectors_mock.operations import buckets
+
+    monkeypatch.setattr(buckets, "MAX_BUCKETS_PER_REGION", 3)
+    for i in range(3):
+        client.create_vector_bucket(vectorBucketName=f"quota-{i}")
+    with pytest.raises(client.exceptions.ServiceQuotaExceededException) as excinfo:
+        client.create_vector_bucket(vectorBucketName="quota-3")
+    assert error_of(excinfo)[2] == 402
+    assert len(client.list_vector_buckets()["vectorBuckets"]) == 3

@@ -159,3 +159,14 @@ def test_index_arn_in_another_region_is_not_found(client: Any, index: str) -> No
 def test_malformed_index_arn(client: Any, index: str) -> None:
     with pytest.raises(client.exceptions.ValidationException):
         client.get_index(indexArn="arn:aws:s3vectors:us-east-1:123456789012:bucket/test-bucket")
+
+
+def test_index_quota(client: Any, bucket: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from s3vectors_mock.operations import indexes
+
+    monkeypatch.setattr(indexes, "MAX_INDEXES_PER_BUCKET", 2)
+    make_index(client, "first")
+    make_index(client, "second")
+    with pytest.raises(client.exceptions.ServiceQuotaExceededException) as excinfo:
+        make_index(client, "third")
+    assert error_of(excinfo)[2] == 402

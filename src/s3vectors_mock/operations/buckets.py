@@ -6,7 +6,6 @@ from typing import Any
 
 from .._arns import bucket_arn, check_bucket_name
 from .._errors import BUCKET_EXISTS, BUCKET_NOT_EMPTY, BUCKET_NOT_FOUND, ServiceError, conflict, not_found
-from .._model import has_member
 from .._store import Bucket, now
 from ._context import Request
 from ._encryption import DEFAULT, encryption_from
@@ -16,6 +15,7 @@ from ._resolve import bucket_address, find_bucket
 from ._tagging import merged_tags
 
 Params = dict[str, Any]
+MAX_BUCKETS_PER_REGION = 10_000
 
 
 def create_vector_bucket(request: Request, params: Params) -> Params:
@@ -26,6 +26,11 @@ def create_vector_bucket(request: Request, params: Params) -> Params:
     namespace = request.namespace
     if name in namespace.buckets:
         raise conflict(BUCKET_EXISTS)
+    if len(namespace.buckets) >= MAX_BUCKETS_PER_REGION:
+        raise ServiceError(
+            "ServiceQuotaExceededException",
+            f"You have reached the quota of {MAX_BUCKETS_PER_REGION} vector buckets per Region for this account",
+        )
     created = now()
     bucket = Bucket(
         name=name,
@@ -91,13 +96,3 @@ def put_vector_bucket_default_index_mode(request: Request, params: Params) -> Pa
         )
     bucket.default_index_mode = mode
     return {}
-
-
-__all__ = [
-    "create_vector_bucket",
-    "delete_vector_bucket",
-    "get_vector_bucket",
-    "has_member",
-    "list_vector_buckets",
-    "put_vector_bucket_default_index_mode",
-]

@@ -17,6 +17,7 @@ from ._tagging import merged_tags
 from ._text_config import text_search_from
 
 Params = dict[str, Any]
+MAX_INDEXES_PER_BUCKET = 10_000
 
 
 def create_index(request: Request, params: Params) -> Params:
@@ -34,6 +35,11 @@ def create_index(request: Request, params: Params) -> Params:
     text_search = text_search_from((configuration or {}).get("textSearchConfigurations"), bucket.default_index_mode)
     if name in bucket.indexes:
         raise conflict(INDEX_EXISTS)
+    if len(bucket.indexes) >= MAX_INDEXES_PER_BUCKET:
+        raise ServiceError(
+            "ServiceQuotaExceededException",
+            f"You have reached the quota of {MAX_INDEXES_PER_BUCKET} vector indexes per vector bucket",
+        )
     stored_configuration = None
     if configuration is not None:
         stored_configuration = {"nonFilterableMetadataKeys": requested_keys} if requested_keys else {}
