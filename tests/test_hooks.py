@@ -124,3 +124,10 @@ def test_response_metadata_is_complete(mock: S3VectorsMock) -> None:
     assert metadata["RetryAttempts"] == 0
     assert metadata["RequestId"] == metadata["HTTPHeaders"]["x-amzn-requestid"]
     assert metadata["HTTPHeaders"]["content-type"] == "application/json"
+
+
+def test_custom_endpoint_url_is_mocked_too(mock: S3VectorsMock) -> None:
+    """The mock answers before any URL is used: a client pointed at another endpoint is mocked as well."""
+    client = boto3.client("s3vectors", region_name="us-east-1", endpoint_url="http://localhost:4566")
+    client.create_vector_bucket(vectorBucketName="custom-endpoint")
+    assert mock.calls[-1].operation == "CreateVectorBucket"

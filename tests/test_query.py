@@ -330,3 +330,16 @@ def test_query_matches_brute_force(
     expected = reference.brute_force(vectors, metadata, query_vector, top_k, metric, filter_)
     assert [h["key"] for h in hits] == [key for key, _ in expected]
     np.testing.assert_allclose([h["distance"] for h in hits], [d for _, d in expected], rtol=1e-5, atol=1e-6)
+
+
+def test_deeply_nested_filter_is_invalid_not_a_crash(client: Any, index: str) -> None:
+    nested: dict[str, Any] = {"s": "a"}
+    for _ in range(200):
+        nested = {"$and": [nested]}
+    with pytest.raises(client.exceptions.ValidationException) as excinfo:
+        client.query_vectors(indexArn=index, topK=1, queryVector={"float32": [1, 0, 0]}, filter=nested)
+    assert error_of(excinfo)[1] == "Invalid filter"
+    shallow: dict[str, Any] = {"s": "a"}
+    for _ in range(10):
+        shallow = {"$or": [shallow, {"t": 1}]}
+    client.query_vectors(indexArn=index, topK=1, queryVector={"float32": [1, 0, 0]}, filter=shallow)

@@ -23,6 +23,8 @@ RANGE_OPERATORS = ("$gt", "$gte", "$lt", "$lte")
 SET_OPERATORS = ("$in", "$nin")
 STARTS_WITH = "$startsWith"
 LOGICAL_OPERATORS = ("$and", "$or")
+# No source gives the service's nesting limit; deeper filters are "Invalid filter" here (a documented choice).
+MAX_NESTING = 32
 
 
 def invalid_filter() -> ServiceError:
@@ -70,8 +72,8 @@ def _parse_operand(operator: str, operand: Any, allow_starts_with: bool) -> None
         raise invalid_filter()
 
 
-def _parse(value: Any, allow_starts_with: bool) -> Node:
-    if not isinstance(value, dict) or len(value) != 1:
+def _parse(value: Any, allow_starts_with: bool, depth: int = 0) -> Node:
+    if not isinstance(value, dict) or len(value) != 1 or depth > MAX_NESTING:
         raise invalid_filter()
     ((key, operand),) = value.items()
     if not isinstance(key, str):
@@ -79,7 +81,7 @@ def _parse(value: Any, allow_starts_with: bool) -> Node:
     if key in LOGICAL_OPERATORS:
         if not isinstance(operand, list) or not operand:
             raise invalid_filter()
-        return Logical(key, tuple(_parse(child, allow_starts_with) for child in operand))
+        return Logical(key, tuple(_parse(child, allow_starts_with, depth + 1) for child in operand))
     if key.startswith("$"):
         raise invalid_filter()
     if isinstance(operand, dict):

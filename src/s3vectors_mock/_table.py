@@ -47,7 +47,7 @@ class VectorTable:
         self.row_of: dict[str, int] = {}
         self.columns = MetadataColumns(capacity)
         self.version = 0
-        self._sorted_keys: tuple[int, list[str]] | None = None
+        self._sorted_keys: tuple[int, list[str], npt.NDArray[np.uint32]] | None = None
         # Built on demand for large indexes (see ivf()); mirrors every write once it exists.
         self._ivf: IvfIndex | None = None
 
@@ -152,8 +152,12 @@ class VectorTable:
     def live(self) -> Matrix:
         return self.data[: self.size]
 
-    def sorted_keys(self) -> list[str]:
-        """All keys in code-point order, cached until the next write (ListVectors pages through it)."""
+    def sorted_keys(self) -> tuple[list[str], npt.NDArray[np.uint32]]:
+        """All keys in code-point order with their key hashes, cached until the next write (ListVectors pages
+        through them, and picks a segment's keys with one vectorized test on the hashes)."""
         if self._sorted_keys is None or self._sorted_keys[0] != self.version:
-            self._sorted_keys = (self.version, sorted(self.keys))
-        return self._sorted_keys[1]
+            order = sorted(range(self.size), key=self.keys.__getitem__)
+            keys = [self.keys[row] for row in order]
+            hashes = self.key_hashes[np.asarray(order, dtype=np.intp)] if order else np.empty(0, dtype=np.uint32)
+            self._sorted_keys = (self.version, keys, hashes)
+        return self._sorted_keys[1], self._sorted_keys[2]

@@ -152,28 +152,26 @@ def list_vectors(request: Request, params: Params) -> Params:
     return_data, return_metadata = bool(params.get("returnData")), bool(params.get("returnMetadata"))
     scope = f"ListVectors:{index.arn}:{index.creation_time.isoformat()}:{count}:{position}"
     table = index.table
-    ordered = table.sorted_keys()
+    ordered, hashes = table.sorted_keys()
     start = 0
     if params.get("nextToken") is not None:
         start = bisect.bisect_right(ordered, request.backend.tokens.redeem(params["nextToken"], scope))
+    # Positions (in key order, from the cursor on) of this segment's keys: one vectorized test, not a loop.
+    in_segment = np.flatnonzero(hashes[start:] % count == position) + start if count > 1 else None
+    candidates = (
+        in_segment[: limit + 1].tolist()
+        if in_segment is not None
+        else range(start, min(start + limit + 1, len(ordered)))
+    )
     page: list[Params] = []
     budget = LIST_PAGE_BYTES
-    cursor = start
-    while cursor < len(ordered) and len(page) < limit and budget > 0:
+    for cursor in candidates:
+        if len(page) >= limit or budget <= 0:
+            break
         row = table.row_of[ordered[cursor]]
-        cursor += 1
-        if count > 1 and int(table.key_hashes[row]) % count != position:
-            continue
         page.append(describe_vector(index, row, return_data, return_metadata))
         budget -= _estimated_size(index, row, return_data, return_metadata)
     response: Params = {"vectors": page}
-    if cursor < len(ordered) and page and _more_in_segment(index, ordered, cursor, count, position):
+    if page and len(candidates) > len(page):
         response["nextToken"] = request.backend.tokens.issue(scope, page[-1]["key"])
     return response
-
-
-def _more_in_segment(index: Index, ordered: list[str], cursor: int, count: int, position: int) -> bool:
-    if count == 1:
-        return True
-    rows = np.fromiter((index.table.row_of[key] for key in ordered[cursor:]), dtype=np.intp)
-    return bool(np.any(index.table.key_hashes[rows] % count == position))
