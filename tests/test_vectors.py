@@ -309,3 +309,12 @@ def test_list_vectors_return_data(client: Any, index: str) -> None:
 def test_list_vectors_forged_token(client: Any, index: str) -> None:
     with pytest.raises(client.exceptions.ValidationException):
         client.list_vectors(indexArn=index, nextToken="forged")
+
+
+def test_deeply_nested_metadata_is_rejected_cleanly(client: Any, index: str) -> None:
+    nested: Any = "leaf"
+    for _ in range(300):
+        nested = [nested]
+    with pytest.raises(client.exceptions.ValidationException) as excinfo:
+        put(client, index, ("deep", [1, 0, 0], {"a": nested}))
+    assert error_of(excinfo)[1] == "Invalid record for key 'deep': Metadata array values must be strings or numbers"

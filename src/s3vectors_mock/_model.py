@@ -203,12 +203,19 @@ def _check_string(shape: Shape, value: str, path: str, out: _Violations) -> None
 
 
 def _find_lone_surrogate(value: Any) -> bool:
-    if isinstance(value, str):
-        return contains_lone_surrogate(value)
-    if isinstance(value, Mapping):
-        return any(_find_lone_surrogate(k) or _find_lone_surrogate(v) for k, v in value.items())
-    if isinstance(value, (list, tuple)):
-        return any(_find_lone_surrogate(item) for item in value)
+    """Whether any string in a JSON value (keys included) holds a lone surrogate; iterative, so that deeply nested
+    documents cannot exhaust the interpreter's recursion limit."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if contains_lone_surrogate(item):
+                return True
+        elif isinstance(item, Mapping):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            pending.extend(item)
     return False
 
 
