@@ -64,7 +64,7 @@ def distance(stored: list[float], query: list[float], metric: str) -> float:
     x = np.asarray(stored, dtype=np.float32).astype(np.float64)
     q = np.asarray(query, dtype=np.float32).astype(np.float64)
     if metric == "cosine":
-        value = 1.0 - float(x @ q) / (math.sqrt(float(x @ x)) * math.sqrt(float(q @ q)))
+        value = min(2.0, max(0.0, 1.0 - float(x @ q) / (math.sqrt(float(x @ x)) * math.sqrt(float(q @ q)))))
     else:
         value = float(((x - q) ** 2).sum())
     return float(np.float32(value))

@@ -343,3 +343,10 @@ def test_deeply_nested_filter_is_invalid_not_a_crash(client: Any, index: str) ->
     for _ in range(10):
         shallow = {"$or": [shallow, {"t": 1}]}
     client.query_vectors(indexArn=index, topK=1, queryVector={"float32": [1, 0, 0]}, filter=shallow)
+
+
+def test_identical_vectors_are_at_distance_exactly_zero(client: Any, index: str) -> None:
+    vector = [0.12345, -0.6789, 0.31415]
+    put_all(client, index, {"same": vector, "scaled": [3 * v for v in vector]}, {})
+    hits = query(client, index, vector, 2)
+    assert [h["distance"] for h in hits] == [0.0, 0.0]

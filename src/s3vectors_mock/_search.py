@@ -25,7 +25,8 @@ def _exact_distances(table: VectorTable, rows: Rows, query: npt.NDArray[np.float
     vectors = table.data[rows].astype(np.float64)
     if metric == COSINE:
         norms = np.sqrt(table.squared_norms[rows]) * float(np.linalg.norm(query))
-        return np.asarray(1.0 - (vectors @ query) / norms, dtype=np.float64)
+        # Rounding can put 1 - cos a hair outside [0, 2] (identical vectors gave -2e-16): the service reports 0.
+        return np.asarray(np.clip(1.0 - (vectors @ query) / norms, 0.0, 2.0), dtype=np.float64)
     difference = vectors - query
     return np.asarray(np.einsum("ij,ij->i", difference, difference), dtype=np.float64)
 
