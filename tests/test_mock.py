@@ -234,3 +234,18 @@ class TestPlainPytestClassWithoutSetup:
     def test_two(self) -> None:
         create("plain-2")
         assert bucket_names() == ["plain-2"]
+
+
+@mock_s3vectors
+def test_decorated_test_still_receives_fixtures(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert tmp_path.is_dir()
+    monkeypatch.setenv("S3VECTORS_MOCK_EXAMPLE", "1")
+    create("with-fixtures")
+    assert bucket_names() == ["with-fixtures"]
+
+
+@mock_s3vectors
+async def test_decorated_async_test_receives_fixtures(tmp_path: Any) -> None:
+    await asyncio.sleep(0)
+    assert tmp_path.is_dir()
+    assert bucket_names() == []
