@@ -6,28 +6,25 @@ import inspect
 import logging
 import secrets
 import threading
-import unittest
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from types import TracebackType
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
-import numpy as np
 import numpy.typing as npt
-import wrapt
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ClientError
 
-from ._arns import parse_arn
 from ._calls import CallRecord
-from ._errors import INDEX_NOT_FOUND, ServiceError, not_found
+from ._decorate import decorate_callable, decorate_class
+from ._errors import ServiceError
 from ._faults import Faults
 from ._hooks import active_mocks, install
 from ._rates import RATE_LIMITED_OPERATIONS, WriteRateLimiter
 from ._responses import error_body, failure, success, wire_response
+from ._seeding import seed
 from ._store import Backend
 from .operations import dispatch
-from .operations.vectors import last_wins, validate_records
 
 logger = logging.getLogger("s3vectors_mock")
 
@@ -35,15 +32,6 @@ DEFAULT_ACCOUNT_ID = "123456789012"
 MAX_PARKED = 1000
 DEFAULT_APPROXIMATE_ABOVE = 500_000
 Function = TypeVar("Function", bound=Callable[..., Any])
-Class = TypeVar("Class", bound=type)
-
-
-def _shallow_copy(metadata: dict[str, Any] | None) -> dict[str, Any] | None:
-    # Seeding is the bulk path: a shallow copy isolates the stored record from later changes to the caller's dict
-    # at a fraction of a deep copy's cost (array values are copied too, as lists).
-    if not metadata:
-        return None
-    return {key: list(value) if isinstance(value, list) else value for key, value in metadata.items()}
 
 
 class S3VectorsMock:
@@ -141,86 +129,8 @@ class S3VectorsMock:
     def __call__(self, target: Function) -> Function:
         """Decorate a function (sync, async, generator) or a test class: each call or test gets fresh state."""
         if inspect.isclass(target):
-            return self._decorate_class(target)
-        return self._decorate_callable(target)
-
-    def _fresh(self) -> S3VectorsMock:
-        if not self.active:
-            self.reset()
-        return self
-
-    def _decorate_callable(self, function: Function) -> Function:
-        mock = self
-        if inspect.iscoroutinefunction(function):
-
-            @wrapt.decorator
-            async def run_async(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
-                async with mock._fresh():
-                    return await wrapped(*args, **kwargs)
-
-            return run_async(function)  # type: ignore[return-value]
-        if inspect.isasyncgenfunction(function):
-
-            @wrapt.decorator
-            async def run_async_generator(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
-                async with mock._fresh():
-                    async for item in wrapped(*args, **kwargs):
-                        yield item
-
-            return run_async_generator(function)  # type: ignore[return-value]
-        if inspect.isgeneratorfunction(function):
-
-            @wrapt.decorator
-            def run_generator(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
-                with mock._fresh():
-                    return (yield from wrapped(*args, **kwargs))
-
-            return run_generator(function)  # type: ignore[return-value]
-
-        @wrapt.decorator
-        def run(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
-            with mock._fresh():
-                return wrapped(*args, **kwargs)
-
-        return run(function)  # type: ignore[return-value]
-
-    def _decorate_class(self, cls: Class) -> Class:
-        """Active from each test's setup to its teardown, with fresh state, so setup data is seen by the test."""
-        mock = self
-        if issubclass(cls, unittest.TestCase):
-            original_set_up = cls.setUp
-
-            def setUp(test: unittest.TestCase) -> None:
-                mock.reset()
-                mock.start()
-                test.addCleanup(mock.stop)
-                original_set_up(test)
-
-            cls.setUp = setUp  # type: ignore[method-assign,assignment]
-            return cls
-        original_setup = getattr(cls, "setup_method", None)
-        original_teardown = getattr(cls, "teardown_method", None)
-
-        def setup_method(test: Any, method: Any = None) -> None:
-            mock.reset()
-            mock.start()
-            if original_setup is not None:
-                try:
-                    original_setup(test, method)
-                except BaseException:
-                    mock.stop()
-                    raise
-
-        def teardown_method(test: Any, method: Any = None) -> None:
-            try:
-                if original_teardown is not None:
-                    original_teardown(test, method)
-            finally:
-                mock.stop()
-
-        cls.setup_method = setup_method  # type: ignore[attr-defined]
-        cls.teardown_method = teardown_method  # type: ignore[attr-defined]
-        return cls
+            return decorate_class(self, target)
+        return decorate_callable(self, target)
 
     # ---- inspection and seeding -------------------------------------------------------------------------------
 
@@ -252,37 +162,8 @@ class S3VectorsMock:
 
         Raises the same :class:`botocore.exceptions.ClientError` PutVectors would raise for invalid records.
         """
-        keys = list(keys)
-        matrix = np.asarray(vectors)
-        if matrix.ndim != 2 or matrix.shape[0] != len(keys):
-            raise ValueError(f"vectors must be a 2-D array with one row per key ({len(keys)} rows)")
-        records_metadata = list(metadata) if metadata is not None else [None] * len(keys)
-        if len(records_metadata) != len(keys):
-            raise ValueError("metadata must have one entry (or None) per key")
-        parsed = parse_arn(index_arn)
         try:
-            if parsed is None or parsed.index is None:
-                raise not_found(INDEX_NOT_FOUND)
-            with self.backend.lock:
-                bucket = self.backend.namespace(parsed.account, parsed.region).buckets.get(parsed.bucket)
-                index = bucket.indexes.get(parsed.index) if bucket is not None else None
-                if index is None:
-                    raise not_found(INDEX_NOT_FOUND)
-                for position, key in enumerate(keys):
-                    if not isinstance(key, str) or not 1 <= len(key) <= 1024:
-                        raise ServiceError(
-                            "ValidationException",
-                            f"1 validation error detected. Value at '/vectors/{position}/key' failed to satisfy "
-                            "constraint: Member must have length between 1 and 1024, inclusive",
-                        )
-                checked = validate_records(index, keys, cast(Any, matrix), records_metadata)
-                keep = last_wins(keys)
-                if len(keep) == len(keys):  # no repeated key: store the checked matrix as it is, without a copy
-                    index.store(keys, checked, [_shallow_copy(values) for values in records_metadata])
-                else:
-                    index.store(
-                        [keys[i] for i in keep], checked[keep], [_shallow_copy(records_metadata[i]) for i in keep]
-                    )
+            seed(self.backend, index_arn, keys, vectors, metadata)
         except ServiceError as error:
             response: Any = {"Error": {"Code": error.code, "Message": error.message}, **error_body(error)}
             raise ClientError(response, "PutVectors") from None
