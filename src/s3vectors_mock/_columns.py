@@ -105,6 +105,24 @@ class Column:
                     vocabulary.intern(element)
             self._exploded = None
 
+    def write_many(self, rows: list[int], values: list[Any], vocabulary: Vocabulary) -> None:
+        """Write many values; when they share one scalar type (the usual case) with a few numpy assignments."""
+        kinds = {type(value) for value in values}
+        positions = np.asarray(rows, dtype=np.intp)
+        if kinds <= {int, float}:
+            self.kind[positions] = NUMBER
+            self.number[positions] = np.asarray(values, dtype=np.float64)
+        elif kinds == {str}:
+            intern = vocabulary.intern
+            self.kind[positions] = STRING
+            self.code[positions] = [intern(value) for value in values]
+        elif kinds == {bool}:
+            self.kind[positions] = BOOLEAN
+            self.flag[positions] = values
+        else:
+            for row, value in zip(rows, values):
+                self.write(row, value, vocabulary)
+
     def move(self, destination: Rows, source: Rows) -> None:
         """Copy rows ``source`` onto rows ``destination`` (the table compacts itself after deletes)."""
         moved_arrays = self.kind[source] == ARRAY
@@ -161,16 +179,24 @@ class MetadataColumns:
             column.clear(rows)
 
     def write(self, rows: Sequence[int], metadata: Sequence[dict[str, Any] | None], filterable: Any) -> None:
+        """Write the filterable values of many records: gathered per key, then written per column in bulk."""
+        by_key: dict[str, tuple[list[int], list[Any]]] = {}
         for row, values in zip(rows, metadata):
             if not values:
                 continue
             for key, value in values.items():
-                if not filterable(key):
-                    continue
-                column = self.columns.get(key)
-                if column is None:
-                    column = self.columns[key] = Column(self.capacity)
-                column.write(row, value, self.vocabulary)
+                gathered = by_key.get(key)
+                if gathered is None:
+                    gathered = by_key[key] = ([], [])
+                gathered[0].append(row)
+                gathered[1].append(value)
+        for key, (key_rows, key_values) in by_key.items():
+            if not filterable(key):
+                continue
+            column = self.columns.get(key)
+            if column is None:
+                column = self.columns[key] = Column(self.capacity)
+            column.write_many(key_rows, key_values, self.vocabulary)
 
     def move(self, destination: Rows, source: Rows) -> None:
         for column in self.columns.values():

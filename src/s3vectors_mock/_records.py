@@ -71,10 +71,18 @@ def check_metadata(key: str, metadata: Any, non_filterable: frozenset[str], path
         raise record_error(key, f"Metadata object must have at most {MAX_METADATA_KEYS} keys", path)
     total = filterable = 4
     for name, value in metadata.items():
-        problem = _value_problem(value)
-        if problem is not None:
-            raise record_error(key, problem, path)
-        cost = 8 + len(name.encode("utf-8")) + _value_cost(value)
+        kind = type(value)
+        # The usual scalar values take the short way; anything else gets the full checks.
+        if kind is str:
+            cost = len(value) if value.isascii() else len(value.encode("utf-8"))
+        elif kind is int or kind is bool:
+            cost = 0 if kind is bool else 4
+        else:
+            problem = _value_problem(value)
+            if problem is not None:
+                raise record_error(key, problem, path)
+            cost = _value_cost(value)
+        cost += 8 + (len(name) if name.isascii() else len(name.encode("utf-8")))
         total += cost
         if name not in non_filterable:
             filterable += cost

@@ -77,16 +77,26 @@ class VectorTable:
         new_count = existing.count(None)
         existing_count = len(keys) - new_count
         self._reserve(self.size + new_count)
-        rows: list[int] = []
-        next_row = self.size
-        for key, row in zip(keys, existing):
-            if row is None:
-                row = next_row
-                next_row += 1
-                self.row_of[key] = row
-                self.keys.append(key)
-                self.metadata.append(None)
-            rows.append(row)
+        rows: list[int]
+        if not existing_count:  # only new keys (bulk loads): append them wholesale
+            rows = list(range(self.size, self.size + new_count))
+            self.row_of.update(zip(keys, rows))
+            self.keys.extend(keys)
+            self.metadata.extend(metadata)
+            next_row = self.size + new_count
+        else:
+            rows = []
+            next_row = self.size
+            for key, row in zip(keys, existing):
+                if row is None:
+                    row = next_row
+                    next_row += 1
+                    self.row_of[key] = row
+                    self.keys.append(key)
+                    self.metadata.append(None)
+                rows.append(row)
+            for row, values in zip(rows, metadata):
+                self.metadata[row] = values
         self.size = next_row
         row_array: Rows = np.asarray(rows, dtype=np.intp)
         if not existing_count and len(rows):
@@ -102,9 +112,8 @@ class VectorTable:
         if self._ivf is not None:
             self._ivf.remove(row_array)
             self._ivf.add(row_array, self.data[row_array])
-        self.columns.clear(row_array)
-        for row, values in zip(rows, metadata):
-            self.metadata[row] = values
+        if existing_count:
+            self.columns.clear(row_array)
         self.columns.write(rows, metadata, self.filterable)
         self.version += 1
 
