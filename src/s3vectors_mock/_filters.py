@@ -170,15 +170,20 @@ class _Evaluator:
         flags = [v for v in operands if isinstance(v, bool)]
         code_of = self.columns.vocabulary.code_of
         codes = [code_of[v] for v in operands if isinstance(v, str) and v in code_of]
-        mask = self.none()
+        masks: list[BoolMask] = []
         if numbers:
-            mask |= self.by_element(column, NUMBER, lambda values: np.isin(values, numbers))
+            masks.append(self.by_element(column, NUMBER, _one_of(numbers)))
         if codes:
-            mask |= self.by_element(column, STRING, lambda values: np.isin(values, codes), use_codes=True)
+            masks.append(self.by_element(column, STRING, _one_of(codes), use_codes=True))
         if flags:
             kinds = column.kind[: self.size]
-            mask |= (kinds == BOOLEAN) & np.isin(column.flag[: self.size], flags)
-        return mask
+            masks.append(np.asarray((kinds == BOOLEAN) & _one_of(flags)(column.flag[: self.size]), dtype=np.bool_))
+        if not masks:
+            return self.none()
+        result = masks[0]
+        for mask in masks[1:]:
+            result |= mask
+        return result
 
     def by_element(
         self,
@@ -196,6 +201,14 @@ class _Evaluator:
             hits = exploded.rows[(exploded.kind == kind) & test(element_values)]
             mask[hits[hits < self.size]] = True
         return mask
+
+
+def _one_of(candidates: list[Any]) -> Callable[[Any], BoolMask]:
+    """A vectorized membership test; a single candidate is a plain comparison (cheaper than np.isin)."""
+    if len(candidates) == 1:
+        only = candidates[0]
+        return lambda values: np.asarray(values == only, dtype=np.bool_)
+    return lambda values: np.asarray(np.isin(values, candidates), dtype=np.bool_)
 
 
 _RANGE: dict[str, Callable[[Any, float], BoolMask]] = {
