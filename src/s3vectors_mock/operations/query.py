@@ -19,6 +19,7 @@ from .._store import Index
 from ._context import Request
 from ._modes import CLASSIC, ENHANCED
 from ._resolve import find_index
+from .vectors import stored_metadata
 
 Params = dict[str, Any]
 GA_TOP_K_CAP = 100
@@ -220,8 +221,7 @@ def _describe(index: Index, hit: Hit, params: Params) -> Params:
     if params.get("returnDistance") and hit.distance is not None:
         described["distance"] = hit.distance
     if params.get("returnMetadata"):
-        stored = index.table.metadata[index.table.row_of[hit.key]]
-        described["metadata"] = json.loads(json.dumps(stored)) if stored else {}
+        described["metadata"] = stored_metadata(index, hit.key)
     if params.get("returnScores") and hit.scores is not None:
         described["scores"] = hit.scores
     return described

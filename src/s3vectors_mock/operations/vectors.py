@@ -93,8 +93,14 @@ def put_vectors(request: Request, params: Params) -> Params:
 
 
 def _copy(metadata: Any) -> dict[str, Any] | None:
-    # A deep copy through JSON: the stored record must not change when the caller mutates its own dict later.
+    # A deep copy through JSON: neither the caller's later changes to its dict reach the stored record, nor changes
+    # to a returned record reach the store.
     return json.loads(json.dumps(metadata)) if metadata else None
+
+
+def stored_metadata(index: Index, key: str) -> dict[str, Any]:
+    """A copy of a vector's metadata as the service returns it: ``{}`` when it has none."""
+    return _copy(index.table.metadata[index.table.row_of[key]]) or {}
 
 
 def describe_vector(index: Index, row: int, return_data: bool, return_metadata: bool) -> Params:
@@ -103,7 +109,7 @@ def describe_vector(index: Index, row: int, return_data: bool, return_metadata: 
     if return_data:
         described["data"] = {"float32": table.data[row].tolist()}
     if return_metadata:
-        described["metadata"] = _copy(table.metadata[row]) or {}
+        described["metadata"] = stored_metadata(index, table.keys[row])
     return described
 
 
