@@ -20,7 +20,8 @@ NPROBE_FRACTION = 40  # probe 1/40 of the lists: recall@10 ≥ 0.95 on clustered
 
 
 def _lists_for(count: int) -> int:
-    return int(min(65_536, max(16, 4 * math.sqrt(count))))
+    # 2·√n lists: a quarter of the k-means work of 4·√n for the same share of vectors scanned per query.
+    return int(min(65_536, max(16, 2 * math.sqrt(count))))
 
 
 class IvfIndex:

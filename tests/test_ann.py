@@ -1,0 +1,81 @@
+"""Approximate search for large indexes: recall against exact search, and writes mirrored into the IVF index."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+import numpy as np
+import pytest
+
+from s3vectors_mock import mock_s3vectors
+
+COUNT, DIMENSION = 20_000, 32
+
+
+@pytest.fixture(scope="module")
+def clustered() -> tuple[np.ndarray[Any, Any], list[list[float]]]:
+    rng = np.random.default_rng(11)
+    centers = rng.standard_normal((200, DIMENSION)).astype(np.float32) * 4
+    data = centers[rng.integers(0, 200, COUNT)] + rng.standard_normal((COUNT, DIMENSION)).astype(np.float32)
+    queries = (centers[rng.integers(0, 200, 30)] + rng.standard_normal((30, DIMENSION))).tolist()
+    return data, queries
+
+
+def answers(approximate_above: int | None, data: Any, queries: list[list[float]], metric: str) -> list[list[str]]:
+    with mock_s3vectors(approximate_above=approximate_above) as m:
+        client = boto3.client("s3vectors", region_name="us-east-1")
+        client.create_vector_bucket(vectorBucketName="ann-bucket")
+        arn = client.create_index(
+            vectorBucketName="ann-bucket",
+            indexName="idx",
+            dataType="float32",
+            dimension=DIMENSION,
+            distanceMetric=metric,
+        )["indexArn"]
+        m.load_vectors(arn, [f"k{i}" for i in range(COUNT)], data)
+        return [
+            [h["key"] for h in client.query_vectors(indexArn=arn, topK=10, queryVector={"float32": q})["vectors"]]
+            for q in queries
+        ]
+
+
+@pytest.mark.parametrize("metric", ["cosine", "euclidean"])
+def test_recall_at_10(clustered: Any, metric: str) -> None:
+    data, queries = clustered
+    exact = answers(None, data, queries, metric)
+    approximate = answers(1_000, data, queries, metric)
+    recall = np.mean([len(set(a) & set(e)) / 10 for a, e in zip(approximate, exact)])
+    assert recall >= 0.95
+
+
+def test_writes_are_mirrored_into_the_ivf_index(clustered: Any) -> None:
+    data, queries = clustered
+    with mock_s3vectors(approximate_above=1_000) as m:
+        client = boto3.client("s3vectors", region_name="us-east-1")
+        client.create_vector_bucket(vectorBucketName="ann-bucket")
+        arn = client.create_index(
+            vectorBucketName="ann-bucket",
+            indexName="idx",
+            dataType="float32",
+            dimension=DIMENSION,
+            distanceMetric="euclidean",
+        )["indexArn"]
+        m.load_vectors(arn, [f"k{i}" for i in range(COUNT)], data)
+        query = {"indexArn": arn, "topK": 3, "queryVector": {"float32": queries[0]}, "returnDistance": True}
+        first = client.query_vectors(**query)["vectors"]  # builds the IVF index
+        table = m.backend.namespace("123456789012", "us-east-1").buckets["ann-bucket"].indexes["idx"].table
+        assert table._ivf is not None
+        # A new exact match, an overwrite moving the old best far away, and a delete: all visible at once.
+        client.put_vectors(
+            indexArn=arn,
+            vectors=[
+                {"key": "new-exact", "data": {"float32": queries[0]}},
+                {"key": first[0]["key"], "data": {"float32": [100.0] * DIMENSION}},
+            ],
+        )
+        client.delete_vectors(indexArn=arn, keys=[first[1]["key"]])
+        after = client.query_vectors(**query)["vectors"]
+        assert after[0] == {"key": "new-exact", "distance": 0.0}
+        assert first[0]["key"] not in [h["key"] for h in after]
+        assert first[1]["key"] not in [h["key"] for h in after]
