@@ -110,23 +110,23 @@ def vector_problems(
 
 
 def as_float32_rows(data: Sequence[Any], dimension: int) -> tuple[npt.NDArray[np.float32], int | None]:
-    """The vectors as a float32 matrix, and the position of the first whose length is not ``dimension``."""
-    for position, values in enumerate(data):
-        if len(values) != dimension:
-            return np.empty((0, dimension), dtype=np.float32), position
-    if not len(data):
-        return np.empty((0, dimension), dtype=np.float32), None
+    """The vectors up to the first whose length is not ``dimension``, as a float32 matrix, and that position."""
+    bad_length = next((position for position, values in enumerate(data) if len(values) != dimension), None)
+    convertible = data if bad_length is None else data[:bad_length]
+    if not len(convertible):
+        return np.empty((0, dimension), dtype=np.float32), bad_length
     with np.errstate(over="ignore", invalid="ignore"):
-        matrix = np.asarray(data, dtype=np.float64).astype(np.float32)
-    return matrix.reshape(len(data), dimension), None
+        matrix = np.asarray(convertible, dtype=np.float64).astype(np.float32)
+    return matrix.reshape(len(convertible), dimension), bad_length
 
 
-def check_vectors(keys: Sequence[str], matrix: npt.NDArray[np.float32], metric: str, path: str) -> None:
+def first_vector_problem(matrix: npt.NDArray[np.float32], metric: str) -> tuple[int, str] | None:
+    """The position and text of the first row with NaN/Inf, or a zero vector on a cosine index."""
     not_finite, zero = vector_problems(matrix, metric)
     bad = np.flatnonzero(not_finite | zero)
-    if bad.size:
-        position = int(bad[0])
-        problem = "vector contains NaNs or Infs"
-        if not not_finite[position]:
-            problem = "cosine distance does not support vectors with zero norm"
-        raise record_error(keys[position], problem, f"{path}[{position}]")
+    if not bad.size:
+        return None
+    position = int(bad[0])
+    if not_finite[position]:
+        return position, "vector contains NaNs or Infs"
+    return position, "cosine distance does not support vectors with zero norm"

@@ -201,8 +201,11 @@ def query_vectors(request: Request, params: Params) -> Params:
         message = f"Value at '/topK' failed to satisfy constraint: Member must be between 1 and {cap}, inclusive"
         raise validation_error(f"1 validation error detected. {message}", "/topK", message)
     token = params.get("nextToken")
-    if token is not None:
-        ranked, offset = request.backend.tokens.redeem(token, f"QueryVectors:{_fingerprint(index, params)}")
+    # The token is bound to this exact query: repeating it with other parameters is rejected. The fingerprint is
+    # computed only when a token is read or written (it serializes the whole query vector).
+    scope = f"QueryVectors:{_fingerprint(index, params)}" if token is not None else None
+    if token is not None and scope is not None:
+        ranked, offset = request.backend.tokens.redeem(token, scope)
     else:
         ranked, offset = _rank(request, index, params), 0
     paged = has_member("QueryVectors", "nextToken")
@@ -210,8 +213,7 @@ def query_vectors(request: Request, params: Params) -> Params:
     hits = [_describe(index, hit, params) for hit in ranked[offset:end] if hit.key in index.table.row_of]
     response: Params = {"vectors": hits, "distanceMetric": index.distance_metric}
     if end < len(ranked):
-        # The token is bound to this exact query: repeating it with other parameters is rejected.
-        scope = f"QueryVectors:{_fingerprint(index, params)}"
+        scope = scope or f"QueryVectors:{_fingerprint(index, params)}"
         response["nextToken"] = request.backend.tokens.issue(scope, (ranked, end))
     return response
 

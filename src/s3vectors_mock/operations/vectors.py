@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .._errors import ServiceError, validation_error
-from .._records import as_float32_rows, check_key_bytes, check_metadata, check_vectors, record_error
+from .._errors import validation_error
+from .._records import as_float32_rows, check_key_bytes, check_metadata, first_vector_problem, record_error
 from .._store import Index
 from ._context import Request
 from ._resolve import find_index
@@ -35,16 +35,13 @@ def validate_records(
             matrix, bad_length = data.astype(np.float32, copy=False), None
     else:
         matrix, bad_length = as_float32_rows(data, index.dimension)
-    checked = len(keys) if bad_length is None else bad_length
-    if bad_length is not None:
-        matrix, _ = as_float32_rows(data[:checked], index.dimension)
-    try:
-        check_vectors(keys[:checked], matrix[:checked], index.distance_metric, path)
-    except ServiceError as vector_error:
-        failing = int(vector_error.field_list[0].path.rsplit("[", 1)[1].rstrip("]"))
-        _check_metadata_until(index, keys, metadata, failing, path)
-        raise
-    _check_metadata_until(index, keys, metadata, checked, path)
+    # The matrix holds the records before any of the wrong length: the first problem among them comes first.
+    problem = first_vector_problem(matrix, index.distance_metric)
+    stop = problem[0] if problem is not None else len(keys) if bad_length is None else bad_length
+    _check_metadata_until(index, keys, metadata, stop, path)
+    if problem is not None:
+        position, text = problem
+        raise record_error(keys[position], text, f"{path}[{position}]")
     if bad_length is not None:
         length = len(data[bad_length])
         raise record_error(
