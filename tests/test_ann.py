@@ -22,18 +22,19 @@ def clustered() -> tuple[np.ndarray[Any, Any], list[list[float]]]:
     return data, queries
 
 
+def loaded_index(mock: Any, data: Any, metric: str) -> tuple[Any, str]:
+    client = boto3.client("s3vectors", region_name="us-east-1")
+    client.create_vector_bucket(vectorBucketName="ann-bucket")
+    arn: str = client.create_index(
+        vectorBucketName="ann-bucket", indexName="idx", dataType="float32", dimension=DIMENSION, distanceMetric=metric
+    )["indexArn"]
+    mock.load_vectors(arn, [f"k{i}" for i in range(COUNT)], data)
+    return client, arn
+
+
 def answers(approximate_above: int | None, data: Any, queries: list[list[float]], metric: str) -> list[list[str]]:
     with mock_s3vectors(approximate_above=approximate_above) as m:
-        client = boto3.client("s3vectors", region_name="us-east-1")
-        client.create_vector_bucket(vectorBucketName="ann-bucket")
-        arn = client.create_index(
-            vectorBucketName="ann-bucket",
-            indexName="idx",
-            dataType="float32",
-            dimension=DIMENSION,
-            distanceMetric=metric,
-        )["indexArn"]
-        m.load_vectors(arn, [f"k{i}" for i in range(COUNT)], data)
+        client, arn = loaded_index(m, data, metric)
         return [
             [h["key"] for h in client.query_vectors(indexArn=arn, topK=10, queryVector={"float32": q})["vectors"]]
             for q in queries
@@ -52,16 +53,7 @@ def test_recall_at_10(clustered: Any, metric: str) -> None:
 def test_writes_are_mirrored_into_the_ivf_index(clustered: Any) -> None:
     data, queries = clustered
     with mock_s3vectors(approximate_above=1_000) as m:
-        client = boto3.client("s3vectors", region_name="us-east-1")
-        client.create_vector_bucket(vectorBucketName="ann-bucket")
-        arn = client.create_index(
-            vectorBucketName="ann-bucket",
-            indexName="idx",
-            dataType="float32",
-            dimension=DIMENSION,
-            distanceMetric="euclidean",
-        )["indexArn"]
-        m.load_vectors(arn, [f"k{i}" for i in range(COUNT)], data)
+        client, arn = loaded_index(m, data, "euclidean")
         query = {"indexArn": arn, "topK": 3, "queryVector": {"float32": queries[0]}, "returnDistance": True}
         first = client.query_vectors(**query)["vectors"]  # builds the IVF index
         table = m.backend.namespace("123456789012", "us-east-1").buckets["ann-bucket"].indexes["idx"].table
