@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from s3vectors_mock import S3VectorsMock
-from s3vectors_mock._model import operation_names, service_model
+from s3vectors_mock._service_model import operation_names, service_model
 
 EXAMPLES = int(os.environ.get("S3VECTORS_MOCK_FUZZ_EXAMPLES", "40"))
 BUCKET_ARN = "arn:aws:s3vectors:us-east-1:123456789012:bucket/fuzz-bucket"

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from s3vectors_mock import S3VectorsMock
-from s3vectors_mock._model import has_member
+from s3vectors_mock._service_model import has_member
 
 pytestmark = pytest.mark.skipif(not has_member("QueryVectors", "nextToken"), reason="no QueryVectors pagination")
 

@@ -8,8 +8,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from s3vectors_mock._filters import evaluate_filter, parse_filter
-from s3vectors_mock._table import VectorTable
+from s3vectors_mock.engine.filters import evaluate_filter, parse_filter
+from s3vectors_mock.engine.table import VectorTable
 
 operations = st.lists(
     st.one_of(

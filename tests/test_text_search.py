@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from s3vectors_mock._model import has_member
-from s3vectors_mock._text import analyzer
+from s3vectors_mock._service_model import has_member
+from s3vectors_mock.engine.text import analyzer
 from tests.helpers import error_of, make_index
 
 pytestmark = pytest.mark.skipif(

@@ -7,7 +7,7 @@ from collections import deque
 from dataclasses import dataclass
 
 from ._errors import STATUS_BY_CODE, ServiceError
-from ._model import operation_model, operation_names
+from ._service_model import operation_model, operation_names
 
 DEFAULT_MESSAGES = {
     "TooManyRequestsException": "Rate exceeded",

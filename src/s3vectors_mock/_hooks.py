@@ -30,8 +30,8 @@ import botocore.client
 import botocore.credentials
 import wrapt
 
-from ._model import SERVICE_NAME
 from ._responses import as_async_response
+from ._service_model import SERVICE_NAME
 
 if TYPE_CHECKING:
     from ._mock import S3VectorsMock

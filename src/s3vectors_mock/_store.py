@@ -12,9 +12,9 @@ from typing import Any, cast
 from botocore.utils import parse_timestamp
 
 from ._rates import WriteRateLimiter
-from ._table import Matrix, VectorTable
-from ._text import TextField
 from ._tokens import TokenBook
+from .engine.table import Matrix, VectorTable
+from .engine.text import TextField
 
 
 def now() -> datetime:

@@ -9,10 +9,11 @@ from collections.abc import Callable
 from typing import Any
 
 from .._errors import BODY_TOO_LARGE, ServiceError, validation_error
-from .._model import operation_names, validate_request
+from .._service_model import operation_names
 from .._store import Backend
+from .._validation import validate_request
 from . import buckets, indexes, policies, query, tags, text_config, vectors
-from ._context import Request
+from ._request import Request
 
 Params = dict[str, Any]
 Operation = Callable[[Request, Params], Params]

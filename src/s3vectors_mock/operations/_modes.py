@@ -6,7 +6,7 @@ from datetime import datetime
 
 from dateutil.tz import tzutc
 
-from .._model import operation_names
+from .._service_model import operation_names
 
 CLASSIC = "CLASSIC"
 ENHANCED = "ENHANCED"

@@ -6,7 +6,7 @@ import bisect
 from collections.abc import Mapping
 from typing import Any
 
-from ._context import Request
+from ._request import Request
 
 DEFAULT_PAGE_SIZE = 500
 

@@ -15,7 +15,7 @@ from .._errors import (
     validation_error,
 )
 from .._store import Bucket, Index, Namespace
-from ._context import Request
+from ._request import Request
 
 
 def _namespace_of_arn(request: Request, arn: str, path: str) -> tuple[Namespace | None, str, str | None]:

@@ -7,14 +7,14 @@ from typing import Any
 from .._arns import check_index_name, index_arn
 from .._errors import BUCKET_NOT_FOUND, INDEX_EXISTS, ServiceError, conflict, not_found
 from .._store import Index, now
-from .._table import VectorTable
-from ._context import Request
+from ..engine.table import VectorTable
 from ._encryption import encryption_from
 from ._modes import CLASSIC, ENHANCED, default_mode_for_bucket_created
 from ._paging import page_of_names, page_response
+from ._request import Request
 from ._resolve import bucket_address, find_bucket, find_index
-from ._tagging import merged_tags
-from ._text_config import text_search_from
+from ._tag_rules import merged_tags
+from ._text_search_rules import text_search_from
 
 Params = dict[str, Any]
 MAX_INDEXES_PER_BUCKET = 10_000

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from .._errors import POLICY_NOT_FOUND, not_found, validation_error
-from ._context import Request
+from ._request import Request
 from ._resolve import find_bucket
 
 Params = dict[str, Any]

@@ -10,14 +10,14 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .._columns import BoolMask
 from .._errors import INVALID_QUERY_VECTOR, validation_error
-from .._filters import constraint_count, evaluate_filter, parse_filter
-from .._model import has_member
-from .._search import nearest
+from .._service_model import has_member
 from .._store import Index
-from ._context import Request
+from ..engine.columns import BoolMask
+from ..engine.filters import constraint_count, evaluate_filter, parse_filter
+from ..engine.search import nearest
 from ._modes import CLASSIC, ENHANCED
+from ._request import Request
 from ._resolve import find_index
 from .vectors import stored_metadata
 

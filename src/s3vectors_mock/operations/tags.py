@@ -7,8 +7,8 @@ from typing import Any
 from .._arns import parse_arn
 from .._errors import not_found, validation_error
 from .._store import Bucket, Index
-from ._context import Request
-from ._tagging import check_tag_keys, merged_tags
+from ._request import Request
+from ._tag_rules import check_tag_keys, merged_tags
 
 Params = dict[str, Any]
 RESOURCE_NOT_FOUND = "The specified resource could not be found"

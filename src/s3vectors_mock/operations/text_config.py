@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from .._errors import validation_error
-from ._context import Request
 from ._modes import CLASSIC
+from ._request import Request
 from ._resolve import find_index
-from ._text_config import MAX_TEXT_CONFIGURATIONS, text_search_from
+from ._text_search_rules import MAX_TEXT_CONFIGURATIONS, text_search_from
 
 Params = dict[str, Any]
 

@@ -13,7 +13,7 @@ import numpy.typing as npt
 from .._errors import validation_error
 from .._records import as_float32_rows, check_key_bytes, check_metadata, first_vector_problem, record_error
 from .._store import Index
-from ._context import Request
+from ._request import Request
 from ._resolve import find_index
 
 Params = dict[str, Any]

@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from ._columns import ABSENT, BOOLEAN, NUMBER, STRING, BoolMask, Column, MetadataColumns
-from ._errors import INVALID_FILTER, NON_FILTERABLE_IN_FILTER, ServiceError, validation_error
+from .._errors import INVALID_FILTER, NON_FILTERABLE_IN_FILTER, ServiceError, validation_error
+from .columns import ABSENT, BOOLEAN, NUMBER, STRING, BoolMask, Column, MetadataColumns
 
 EQUALITY_OPERATORS = ("$eq", "$ne")
 RANGE_OPERATORS = ("$gt", "$gte", "$lt", "$lte")

@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ._ann import IvfIndex
-from ._columns import MetadataColumns, Rows
+from .ann import IvfIndex
+from .columns import MetadataColumns, Rows
 
 Matrix = npt.NDArray[np.float32]
 GROWTH = 1.5

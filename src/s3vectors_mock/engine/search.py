@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from ._columns import BoolMask, Rows
-from ._table import VectorTable
+from .columns import BoolMask, Rows
+from .table import VectorTable
 
 COSINE = "cosine"
 EUCLIDEAN = "euclidean"

@@ -1,9 +1,8 @@
-"""The installed botocore model of s3vectors, and validation of requests against it.
+"""Validation of requests against the s3vectors model, with the service's Smithy-style messages.
 
 botocore checks only types, required members and minimums on the client. The service checks the rest of the
 model (maximums, ranges, enums and patterns) and answers with Smithy-style ValidationException texts; clients
-with ``parameter_validation=False`` reach the service with anything at all. This module reproduces that check
-from whatever model is installed, so that a user sees exactly the members and limits their botocore declares.
+with ``parameter_validation=False`` reach the service with anything at all. This module reproduces that check.
 """
 
 from __future__ import annotations
@@ -13,39 +12,11 @@ import functools
 from collections.abc import Mapping
 from typing import Any
 
-import botocore.session
 import regex
-from botocore.model import ListShape, MapShape, OperationModel, ServiceModel, Shape, StructureShape
+from botocore.model import ListShape, MapShape, Shape, StructureShape
 
 from ._errors import FieldError, ServiceError
-
-SERVICE_NAME = "s3vectors"
-
-
-@functools.cache
-def service_model() -> ServiceModel:
-    return botocore.session.get_session().get_service_model(SERVICE_NAME)
-
-
-@functools.cache
-def operation_names() -> frozenset[str]:
-    return frozenset(service_model().operation_names)
-
-
-@functools.cache
-def operation_model(operation: str) -> OperationModel:
-    return service_model().operation_model(operation)
-
-
-@functools.cache
-def input_members(operation: str) -> frozenset[str]:
-    shape = operation_model(operation).input_shape
-    return frozenset(shape.members) if shape is not None else frozenset()
-
-
-def has_member(operation: str, member: str) -> bool:
-    """Whether the installed model's input for ``operation`` declares ``member`` (a feature probe)."""
-    return operation in operation_names() and member in input_members(operation)
+from ._service_model import operation_model
 
 
 @functools.cache
