@@ -56,7 +56,7 @@ def test_writes_are_mirrored_into_the_ivf_index(clustered: Any) -> None:
         client, arn = loaded_index(m, data, "euclidean")
         query = {"indexArn": arn, "topK": 3, "queryVector": {"float32": queries[0]}, "returnDistance": True}
         first = client.query_vectors(**query)["vectors"]  # builds the IVF index
-        table = m.backend.namespace("123456789012", "us-east-1").buckets["ann-bucket"].indexes["idx"].table
+        table = m._service.backend.namespace("123456789012", "us-east-1").buckets["ann-bucket"].indexes["idx"].table
         assert table._ivf is not None
         # A new exact match, an overwrite moving the old best far away, and a delete: all visible at once.
         client.put_vectors(

@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from s3vectors_mock import S3VectorsMock
-from s3vectors_mock._service_model import operation_names, service_model
+from s3vectors_mock._service_model import client_model, operation_names
 
 EXAMPLES = int(os.environ.get("S3VECTORS_MOCK_FUZZ_EXAMPLES", "40"))
 BUCKET_ARN = "arn:aws:s3vectors:us-east-1:123456789012:bucket/fuzz-bucket"
@@ -93,7 +93,7 @@ def strategy(shape: Shape, member: str = "", depth: int = 0) -> st.SearchStrateg
 
 def snapshot(mock: S3VectorsMock) -> str:
     digest = hashlib.sha256()
-    for (account, region), namespace in sorted(mock.backend.namespaces.items()):
+    for (account, region), namespace in sorted(mock._service.backend.namespaces.items()):
         for name, bucket in sorted(namespace.buckets.items()):
             digest.update(
                 repr(
@@ -155,9 +155,9 @@ def python_name(operation: str) -> str:
 
 
 @pytest.mark.parametrize("validate", [True, False], ids=["client-validation", "no-client-validation"])
-@pytest.mark.parametrize("operation", sorted(operation_names()))
+@pytest.mark.parametrize("operation", sorted(operation_names(client_model())))
 def test_generated_requests(operation: str, validate: bool) -> None:
-    input_shape = service_model().operation_model(operation).input_shape
+    input_shape = client_model().operation_model(operation).input_shape
 
     @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
     @given(params=strategy(input_shape))

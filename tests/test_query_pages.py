@@ -8,9 +8,11 @@ import numpy as np
 import pytest
 
 from s3vectors_mock import S3VectorsMock
-from s3vectors_mock._service_model import has_member
+from s3vectors_mock._service_model import client_model, has_member
 
-pytestmark = pytest.mark.skipif(not has_member("QueryVectors", "nextToken"), reason="no QueryVectors pagination")
+pytestmark = pytest.mark.skipif(
+    not has_member("QueryVectors", "nextToken", client_model()), reason="no QueryVectors pagination"
+)
 
 
 @pytest.fixture

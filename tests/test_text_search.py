@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 
-from s3vectors_mock._service_model import has_member
+from s3vectors_mock._service_model import client_model, has_member
 from s3vectors_mock.engine.text import analyzer
 from tests.helpers import error_of, make_index
 
 pytestmark = pytest.mark.skipif(
-    not has_member("QueryVectors", "queryTexts"), reason="no full-text search in this model"
+    not has_member("QueryVectors", "queryTexts", client_model()), reason="no full-text search in this model"
 )
 
 CORPUS = {

@@ -7,9 +7,10 @@ from typing import Any, TypeVar, overload
 
 from ._calls import CallRecord
 from ._hooks import S3VectorsMockError, install, patch_client
-from ._mock import DEFAULT_ACCOUNT_ID, DEFAULT_APPROXIMATE_ABOVE, S3VectorsMock
+from ._mock import S3VectorsMock
+from ._options import DEFAULT_ACCOUNT_ID, DEFAULT_APPROXIMATE_ABOVE, Options
 
-__all__ = ["CallRecord", "S3VectorsMock", "S3VectorsMockError", "mock_s3vectors", "patch_client"]
+__all__ = ["CallRecord", "Options", "S3VectorsMock", "S3VectorsMockError", "mock_s3vectors", "patch_client"]
 __version__ = "0.1.0"
 
 Target = TypeVar("Target", bound=Callable[..., Any])

@@ -1,8 +1,20 @@
-"""The log of calls a mock answered."""
+"""The log of calls a mock answered, kept within fixed bounds so that a session-long mock stays small.
+
+Bounds (docs/fidelity.md, "Memory bounds"): the newest ``MAX_RECORDS`` calls are kept. Their parameters are kept
+exactly as the caller passed them, except that vector data beyond the newest ``FULL_VECTOR_VALUES`` values is
+compacted: each older ``float32`` list becomes an ``array.array("f")`` of the same values as the service stores them
+(4 bytes a value instead of a Python float object and a list slot, about 40 bytes).
+"""
 
 from __future__ import annotations
 
+import array
+import threading
+from collections import deque
 from typing import Any, NamedTuple
+
+MAX_RECORDS = 10_000
+FULL_VECTOR_VALUES = 2_000_000
 
 
 class CallRecord(NamedTuple):
@@ -15,4 +27,83 @@ class CallRecord(NamedTuple):
 
     @property
     def succeeded(self) -> bool:
+        """Whether the call was answered without an error."""
         return self.error_code is None
+
+
+def _vector_values(params: dict[str, Any]) -> int:
+    """How many vector values a call's parameters hold (PutVectors records and query vectors)."""
+    count = 0
+    records = params.get("vectors")
+    if isinstance(records, list):
+        for record in records:
+            data = record.get("data") if isinstance(record, dict) else None
+            values = data.get("float32") if isinstance(data, dict) else None
+            if isinstance(values, list):
+                count += len(values)
+    query = params.get("queryVector")
+    if isinstance(query, dict) and isinstance(query.get("float32"), list):
+        count += len(query["float32"])
+    return count
+
+
+def _compact_values(values: Any) -> Any:
+    try:
+        return array.array("f", values)
+    except (TypeError, OverflowError):
+        return values  # not numbers (an invalid request): kept as passed
+
+
+def _compacted(params: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``params`` with every float32 list compacted (the caller's dicts are never changed)."""
+    result = dict(params)
+    records = params.get("vectors")
+    if isinstance(records, list):
+        compact_records = []
+        for record in records:
+            data = record.get("data") if isinstance(record, dict) else None
+            if isinstance(data, dict) and isinstance(data.get("float32"), list):
+                record = {**record, "data": {**data, "float32": _compact_values(data["float32"])}}
+            compact_records.append(record)
+        result["vectors"] = compact_records
+    query = params.get("queryVector")
+    if isinstance(query, dict) and isinstance(query.get("float32"), list):
+        result["queryVector"] = {**query, "float32": _compact_values(query["float32"])}
+    return result
+
+
+class CallLog:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._records: deque[CallRecord] = deque(maxlen=MAX_RECORDS)
+        # The records still holding full vector data, oldest first, with how many values each holds.
+        self._full: deque[tuple[CallRecord, int]] = deque()
+        self._full_values = 0
+
+    def append(self, record: CallRecord) -> None:
+        values = _vector_values(record.params)
+        with self._lock:
+            self._records.append(record)
+            if values:
+                self._full.append((record, values))
+                self._full_values += values
+                while self._full_values > FULL_VECTOR_VALUES and len(self._full) > 1:
+                    self._compact_oldest()
+
+    def _compact_oldest(self) -> None:
+        record, values = self._full.popleft()
+        self._full_values -= values
+        for position in range(len(self._records)):  # the oldest full records sit near the front
+            if self._records[position] is record:
+                self._records[position] = record._replace(params=_compacted(record.params))
+                return
+
+    def snapshot(self) -> list[CallRecord]:
+        with self._lock:
+            return list(self._records)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._records.clear()
+            self._full.clear()
+            self._full_values = 0

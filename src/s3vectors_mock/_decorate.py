@@ -9,25 +9,43 @@ from __future__ import annotations
 import inspect
 import unittest
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import wrapt
-
-if TYPE_CHECKING:
-    from ._mock import S3VectorsMock
 
 Function = TypeVar("Function", bound=Callable[..., Any])
 Class = TypeVar("Class", bound=type)
 
 
-def _fresh(mock: S3VectorsMock) -> S3VectorsMock:
+class Switch(Protocol):
+    """What decorating needs of a mock: switching it on and off, and fresh state."""
+
+    @property
+    def active(self) -> bool: ...
+
+    def start(self) -> Any: ...
+
+    def stop(self) -> None: ...
+
+    def reset(self) -> None: ...
+
+    async def __aenter__(self) -> Any: ...
+
+    async def __aexit__(self, *exc_info: Any) -> None: ...
+
+    def __enter__(self) -> Any: ...
+
+    def __exit__(self, *exc_info: Any) -> None: ...
+
+
+def _fresh(mock: Switch) -> Switch:
     """The mock, reset unless it is already active (a decorated call nested in an active mock keeps its state)."""
     if not mock.active:
         mock.reset()
     return mock
 
 
-def decorate_callable(mock: S3VectorsMock, function: Function) -> Function:
+def decorate_callable(mock: Switch, function: Function) -> Function:
     """Wrap a function so the mock is active (with fresh state) for each call, whatever kind of function it is."""
     if inspect.iscoroutinefunction(function):
 
@@ -63,7 +81,7 @@ def decorate_callable(mock: S3VectorsMock, function: Function) -> Function:
     return run(function)  # type: ignore[return-value]
 
 
-def decorate_class(mock: S3VectorsMock, cls: Class) -> Class:
+def decorate_class(mock: Switch, cls: Class) -> Class:
     """Active from each test's setup to its teardown, with fresh state, so setup data is seen by the test."""
     if issubclass(cls, unittest.TestCase):
         original_set_up = cls.setUp

@@ -67,6 +67,11 @@ def conflict(message: str) -> ServiceError:
     return ServiceError("ConflictException", message)
 
 
+def internal_error(operation: str, bug: Exception) -> ServiceError:
+    """What the mock answers for a defect of its own: the service's 500, naming the defect."""
+    return ServiceError("InternalServerException", f"s3vectors-mock internal error in {operation}: {bug!r}")
+
+
 # Verbatim service texts (see shared/spec/s3vectors-behaviour.md §4.2).
 BUCKET_NOT_FOUND = "The specified vector bucket could not be found"
 INDEX_NOT_FOUND = "The specified index could not be found"

@@ -23,18 +23,17 @@ import inspect
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import botocore
 import botocore.client
 import botocore.credentials
 import wrapt
 
-from ._responses import as_async_response
-from ._service_model import SERVICE_NAME
-
-if TYPE_CHECKING:
-    from ._mock import S3VectorsMock
+from ._botocore_responses import as_async_response, failure, send_stage_response, success
+from ._errors import ServiceError
+from ._service import Caller, ParkedRequest, S3VectorsService
+from ._service_model import SERVICE_NAME, client_model
 
 PARAMS_KEY = "s3vectors_mock_params"
 # Marks a request the mock routes through botocore's send stage; prepared requests keep headers in every botocore.
@@ -46,34 +45,34 @@ class S3VectorsMockError(RuntimeError):
     """The mock refused to let a request through: something is misconfigured, never a service answer."""
 
 
-class _ActiveMocks:
-    """The mocks started in this process, innermost last; the innermost one answers."""
+class _ActiveServices:
+    """The services of the mocks started in this process, innermost last; the innermost one answers."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._stack: list[S3VectorsMock] = []
+        self._stack: list[S3VectorsService] = []
 
-    def push(self, mock: S3VectorsMock) -> None:
+    def push(self, service: S3VectorsService) -> None:
         with self._lock:
-            self._stack.append(mock)
+            self._stack.append(service)
 
-    def remove(self, mock: S3VectorsMock) -> None:
+    def remove(self, service: S3VectorsService) -> None:
         with self._lock:
             for position in range(len(self._stack) - 1, -1, -1):
-                if self._stack[position] is mock:
+                if self._stack[position] is service:
                     del self._stack[position]
                     return
 
-    def current(self) -> S3VectorsMock | None:
+    def current(self) -> S3VectorsService | None:
         stack = self._stack
         return stack[-1] if stack else None
 
 
-active_mocks = _ActiveMocks()
+active_services = _ActiveServices()
 
 
 def _keep_api_params(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
-    if active_mocks.current() is not None:
+    if active_services.current() is not None:
         context[PARAMS_KEY] = dict(params)
 
 
@@ -110,38 +109,48 @@ class _Answering:
         return answer()
 
     def before_call(self, model: Any, params: dict[str, Any], context: dict[str, Any], **_: Any) -> Any:
-        mock = active_mocks.current()
-        if mock is None:
+        service = active_services.current()
+        if service is None:
             return None
         operation = model.name
         api_params = context.get(PARAMS_KEY, {})
-        region = context.get("client_region") or "us-east-1"
+        caller = Caller(service.options.account_id, context.get("client_region") or "us-east-1", client_model())
         body_size = len(params.get("body") or b"")
-        if mock.routes_through_send(operation):
+        if service.routes_through_send(operation):
             # Let botocore send it, so its retry handler sees each attempt; before-send answers every attempt.
-            ticket = mock.park(operation, api_params, region, body_size)
+            ticket = service.park(ParkedRequest(operation, api_params, caller, body_size))
             params.setdefault("headers", {})[TICKET_HEADER] = ticket
             return None
         url = params.get("url", "")
-        delay = mock.faults.take_latency(operation)
+
+        def answer() -> Any:
+            try:
+                return success(url, service.answer(operation, api_params, caller, body_size=body_size))
+            except ServiceError as error:
+                return failure(url, error)
+
+        delay = service.take_latency(operation)
         if not delay and not self.is_async:
-            return mock.answer(operation, api_params, region, url=url, body_size=body_size)
-        return self._after(delay, lambda: mock.answer(operation, api_params, region, url=url, body_size=body_size))
+            return answer()
+        return self._after(delay, answer)
 
     def before_send(self, request: Any, event_name: str, **_: Any) -> Any:
-        mock = active_mocks.current()
-        if mock is None:
+        service = active_services.current()
+        if service is None:
             return None
         operation = event_name.rsplit(".", 1)[-1]
         ticket = request.headers.get(TICKET_HEADER)
         if ticket is None:
             raise _refusal(operation)
-        ticket = ticket.decode() if isinstance(ticket, bytes) else ticket
-        if not mock.is_parked(ticket):
+        parked = service.parked(ticket.decode() if isinstance(ticket, bytes) else ticket)
+        if parked is None:
             raise _refusal(operation)
-        return self._after(
-            mock.faults.take_latency(operation), lambda: self._wire(mock.answer_parked(ticket, url=request.url))
-        )
+
+        def answer() -> Any:
+            wire = service.answer_on_wire(parked.operation, parked.params, parked.caller, body_size=parked.body_size)
+            return self._wire(send_stage_response(request.url, wire))
+
+        return self._after(service.take_latency(operation), answer)
 
     def _wire(self, response: Any) -> Any:
         return as_async_response(response) if self.is_async else response
@@ -152,7 +161,7 @@ _ASYNC = _Answering(is_async=True)
 
 
 def _unsigned_while_mocked(**_: Any) -> Any:
-    return botocore.UNSIGNED if active_mocks.current() is not None else None
+    return botocore.UNSIGNED if active_services.current() is not None else None
 
 
 def patch_client(client: Any) -> None:
@@ -181,7 +190,7 @@ _installed = False
 
 
 def _no_network_credentials(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
-    if active_mocks.current() is not None:
+    if active_services.current() is not None:
         return None
     return wrapped(*args, **kwargs)
 
@@ -191,7 +200,7 @@ async def _nothing() -> None:
 
 
 def _no_network_credentials_async(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
-    if active_mocks.current() is not None:
+    if active_services.current() is not None:
         return _nothing()
     return wrapped(*args, **kwargs)
 

@@ -1,36 +1,26 @@
-"""The public mock object: a decorator, a (sync and async) context manager, and start()/stop()."""
+"""The public mock object: a switch (decorator, sync and async context manager, start()/stop()) and the verbs a
+test uses on the service it switches on (calls, fault injection, seeding, reset)."""
 
 from __future__ import annotations
 
 import inspect
-import logging
-import secrets
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Any, TypeVar
 
 import numpy.typing as npt
-from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ClientError
 
+from ._botocore_responses import client_error_response
 from ._calls import CallRecord
 from ._decorate import decorate_callable, decorate_class
 from ._errors import ServiceError
-from ._faults import Faults
-from ._hooks import active_mocks, install
-from ._rates import RATE_LIMITED_OPERATIONS, WriteRateLimiter
-from ._responses import error_body, failure, success, wire_response
+from ._hooks import active_services, install
+from ._options import DEFAULT_ACCOUNT_ID, DEFAULT_APPROXIMATE_ABOVE, Options
 from ._seeding import seed
-from ._store import Backend
-from .operations import dispatch
+from ._service import S3VectorsService
 
-logger = logging.getLogger("s3vectors_mock")
-
-DEFAULT_ACCOUNT_ID = "123456789012"
-MAX_PARKED = 1000
-DEFAULT_APPROXIMATE_ABOVE = 500_000
 Function = TypeVar("Function", bound=Callable[..., Any])
 
 
@@ -49,34 +39,27 @@ class S3VectorsMock:
         approximate_above: int | None = DEFAULT_APPROXIMATE_ABOVE,
         enforce_rate_limits: bool = False,
     ) -> None:
-        """``account_id`` appears in every ARN.
-
-        ``classic_search_window``: when set, filtered queries on CLASSIC indexes (and on every index with a botocore
-        older than index modes) look only at that many nearest vectors before filtering, reproducing AWS's "fewer
-        than topK" results; by default every query is exact.
-
-        ``approximate_above``: unfiltered queries on an index holding more vectors than this use an IVF index
-        (recall@10 ≥ 0.95) instead of exact search; ``None`` keeps every query exact whatever the size.
-
-        ``enforce_rate_limits``: apply the service's per-index write limits (1,000 requests/s and 2,500 vectors/s
-        for PutVectors and DeleteVectors together) with TooManyRequestsException, through botocore's retries.
-        """
-        if not (isinstance(account_id, str) and len(account_id) == 12 and account_id.isdigit()):
-            raise ValueError(f"account_id must be 12 digits, got {account_id!r}")
-        if classic_search_window is not None and classic_search_window < 1:
-            raise ValueError("classic_search_window must be a positive number of vectors")
-        self.account_id = account_id
-        self.backend = Backend()
-        self.backend.classic_search_window = classic_search_window
-        self.backend.approximate_above = approximate_above
-        if enforce_rate_limits:
-            self.backend.write_limits = WriteRateLimiter()
-        self.faults = Faults()
-        self._calls: list[CallRecord] = []
+        """See :class:`s3vectors_mock.Options` for what each option does; invalid values raise at once."""
+        self._service = S3VectorsService(
+            Options(
+                account_id=account_id,
+                classic_search_window=classic_search_window,
+                approximate_above=approximate_above,
+                enforce_rate_limits=enforce_rate_limits,
+            )
+        )
         self._depth = 0
         self._depth_lock = threading.Lock()
-        self._parked: OrderedDict[str, tuple[str, dict[str, Any], str, int]] = OrderedDict()
-        self._parked_lock = threading.Lock()
+
+    @property
+    def account_id(self) -> str:
+        """The account every caller of this mock acts as (it appears in every ARN)."""
+        return self._service.options.account_id
+
+    @property
+    def options(self) -> Options:
+        """The options this mock was created with."""
+        return self._service.options
 
     # ---- activation -------------------------------------------------------------------------------------------
 
@@ -86,7 +69,7 @@ class S3VectorsMock:
         with self._depth_lock:
             self._depth += 1
             if self._depth == 1:
-                active_mocks.push(self)
+                active_services.push(self._service)
         return self
 
     def stop(self) -> None:
@@ -96,19 +79,16 @@ class S3VectorsMock:
                 raise RuntimeError("stop() called on a mock_s3vectors that is not started")
             self._depth -= 1
             if self._depth == 0:
-                active_mocks.remove(self)
+                active_services.remove(self._service)
 
     @property
     def active(self) -> bool:
+        """Whether this mock is started (it answers calls unless a mock started after it is active too)."""
         return self._depth > 0
 
     def reset(self) -> None:
         """Drop every bucket, index, vector, policy and tag, the call log and any injected faults."""
-        self.backend.reset()
-        self.faults.clear()
-        self._calls.clear()
-        with self._parked_lock:
-            self._parked.clear()
+        self._service.reset()
 
     def __enter__(self) -> S3VectorsMock:
         return self.start()
@@ -132,12 +112,12 @@ class S3VectorsMock:
             return decorate_class(self, target)
         return decorate_callable(self, target)
 
-    # ---- inspection and seeding -------------------------------------------------------------------------------
+    # ---- inspection, faults and seeding -----------------------------------------------------------------------
 
     @property
     def calls(self) -> list[CallRecord]:
-        """The calls this mock answered, oldest first."""
-        return list(self._calls)
+        """The calls this mock answered, oldest first (the newest 10,000; see docs/fidelity.md, Memory bounds)."""
+        return self._service.calls.snapshot()
 
     def inject_error(self, operation: str, code: str, *, times: int = 1, message: str | None = None) -> None:
         """Make the next ``times`` calls of ``operation`` fail with the modelled error ``code``.
@@ -145,11 +125,11 @@ class S3VectorsMock:
         These calls go through botocore's real send path, so the client's retry configuration applies exactly as
         against AWS (and ``ResponseMetadata["RetryAttempts"]`` counts the retries).
         """
-        self.faults.inject_error(operation, code, times, message)
+        self._service.faults.inject_error(operation, code, times, message)
 
     def inject_latency(self, operation: str, seconds: float, *, times: int | None = None) -> None:
         """Delay the next ``times`` calls of ``operation`` (every call when ``times`` is None) by ``seconds``."""
-        self.faults.inject_latency(operation, seconds, times)
+        self._service.faults.inject_latency(operation, seconds, times)
 
     def load_vectors(
         self,
@@ -163,70 +143,6 @@ class S3VectorsMock:
         Raises the same :class:`botocore.exceptions.ClientError` PutVectors would raise for invalid records.
         """
         try:
-            seed(self.backend, index_arn, keys, vectors, metadata)
+            seed(self._service.backend, index_arn, keys, vectors, metadata)
         except ServiceError as error:
-            response: Any = {"Error": {"Code": error.code, "Message": error.message}, **error_body(error)}
-            raise ClientError(response, "PutVectors") from None
-
-    # ---- answering (called by the hooks) ----------------------------------------------------------------------
-
-    def _run(self, operation: str, params: dict[str, Any], region: str, body_size: int) -> dict[str, Any]:
-        try:
-            response = dispatch(self.backend, self.account_id, region, operation, params, body_size)
-        except ServiceError as error:
-            self._calls.append(CallRecord(operation, params, region, error.code))
-            raise
-        except Exception as bug:  # a defect of the mock: answer like the service would, never a traceback
-            logger.exception("s3vectors-mock failed on %s", operation)
-            self._calls.append(CallRecord(operation, params, region, "InternalServerException"))
-            raise ServiceError(
-                "InternalServerException", f"s3vectors-mock internal error in {operation}: {bug!r}"
-            ) from bug
-        self._calls.append(CallRecord(operation, params, region))
-        return response
-
-    def answer(
-        self, operation: str, params: dict[str, Any], region: str, *, url: str, body_size: int
-    ) -> tuple[AWSResponse, dict[str, Any]]:
-        try:
-            return success(url, self._run(operation, params, region, body_size))
-        except ServiceError as error:
-            return failure(url, error)
-
-    def routes_through_send(self, operation: str) -> bool:
-        """Whether this call must go through botocore's send stage, so that botocore's retry handler sees it:
-        an injected fault is pending, or the write may be throttled by the enforced rate limits."""
-        if self.faults.wants_send_path(operation):
-            return True
-        return self.backend.write_limits is not None and operation in RATE_LIMITED_OPERATIONS
-
-    def park(self, operation: str, params: dict[str, Any], region: str, body_size: int) -> str:
-        """Keep a request routed through botocore's send stage; every attempt of it is answered from here."""
-        ticket = secrets.token_hex(16)
-        with self._parked_lock:
-            self._parked[ticket] = (operation, params, region, body_size)
-            while len(self._parked) > MAX_PARKED:
-                self._parked.popitem(last=False)
-        return ticket
-
-    def is_parked(self, ticket: str) -> bool:
-        with self._parked_lock:
-            return ticket in self._parked
-
-    def answer_parked(self, ticket: str, *, url: str) -> AWSResponse:
-        with self._parked_lock:
-            parked = self._parked[ticket]
-        operation, params, region, body_size = parked
-        return self.answer_on_wire(operation, params, region, url=url, body_size=body_size)
-
-    def answer_on_wire(
-        self, operation: str, params: dict[str, Any], region: str, *, url: str, body_size: int
-    ) -> AWSResponse:
-        fault = self.faults.take_error(operation)
-        if fault is not None:
-            self._calls.append(CallRecord(operation, params, region, fault.code))
-            return wire_response(url, fault.status, error_body(fault), fault.code)
-        try:
-            return wire_response(url, 200, self._run(operation, params, region, body_size))
-        except ServiceError as error:
-            return wire_response(url, error.status, error_body(error), error.code)
+            raise ClientError(client_error_response(error), "PutVectors") from None  # type: ignore[arg-type]

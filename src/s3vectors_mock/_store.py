@@ -102,10 +102,7 @@ class Backend:
         self.lock = threading.RLock()
         self.namespaces: dict[tuple[str, str], Namespace] = {}
         self.tokens = TokenBook()
-        # Options of the mock that shape answers (see S3VectorsMock).
-        self.classic_search_window: int | None = None
-        self.approximate_above: int | None = None
-        self.write_limits: WriteRateLimiter | None = None  # set by enforce_rate_limits=True
+        self.write_limits = WriteRateLimiter()  # consulted only with Options.enforce_rate_limits
 
     def namespace(self, account: str, region: str) -> Namespace:
         key = (account, region)
@@ -118,5 +115,4 @@ class Backend:
         with self.lock:
             self.namespaces.clear()
             self.tokens.clear()
-            if self.write_limits is not None:
-                self.write_limits.clear()
+            self.write_limits.clear()

@@ -6,16 +6,13 @@ Nothing here knows about botocore clients; :func:`dispatch` is the single entry 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from .._errors import BODY_TOO_LARGE, ServiceError, validation_error
 from .._service_model import operation_names
-from .._store import Backend
 from .._validation import validate_request
 from . import buckets, indexes, policies, query, tags, text_config, vectors
-from ._request import Request
+from ._request import Params, Request
 
-Params = dict[str, Any]
 Operation = Callable[[Request, Params], Params]
 MAX_BODY_BYTES = 20 * 1024 * 1024
 
@@ -47,7 +44,7 @@ OPERATIONS: dict[str, Operation] = {
 NOT_IMPLEMENTED = "NotImplemented"
 
 
-def dispatch(backend: Backend, account: str, region: str, operation: str, params: Params, body_size: int = 0) -> Params:
+def dispatch(request: Request, operation: str, params: Params, body_size: int = 0) -> Params:
     """Run one operation as the service would, raising :class:`ServiceError` for every failure.
 
     Validation happens before any state is touched, and each operation runs under the backend's lock, so a failed
@@ -57,11 +54,10 @@ def dispatch(backend: Backend, account: str, region: str, operation: str, params
     if handler is None or operation not in operation_names():
         raise ServiceError(
             NOT_IMPLEMENTED,
-            f"s3vectors-mock does not implement the operation {operation!r} of the installed botocore model; "
-            "the call was not sent anywhere",
+            f"s3vectors-mock does not implement the operation {operation!r}; the call was not sent anywhere",
         )
     if body_size > MAX_BODY_BYTES:
         raise validation_error(BODY_TOO_LARGE)
     validate_request(operation, params)
-    with backend.lock:
-        return handler(Request(backend, account, region), params)
+    with request.backend.lock:
+        return handler(request, params)

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from .._arns import bucket_arn, check_bucket_name
 from .._errors import BUCKET_EXISTS, BUCKET_NOT_EMPTY, BUCKET_NOT_FOUND, ServiceError, conflict, not_found
 from .._store import Bucket, now
 from ._encryption import DEFAULT, encryption_from
 from ._modes import CLASSIC, default_mode_for_bucket_created, modes_supported
 from ._paging import page_of_names, page_response
-from ._request import Request
+from ._request import Params, Request
 from ._resolve import bucket_address, find_bucket
 from ._tag_rules import merged_tags
 
-Params = dict[str, Any]
 MAX_BUCKETS_PER_REGION = 10_000
 
 

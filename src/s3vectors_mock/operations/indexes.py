@@ -11,12 +11,11 @@ from ..engine.table import VectorTable
 from ._encryption import encryption_from
 from ._modes import CLASSIC, ENHANCED, default_mode_for_bucket_created
 from ._paging import page_of_names, page_response
-from ._request import Request
+from ._request import Params, Request
 from ._resolve import bucket_address, find_bucket, find_index
 from ._tag_rules import merged_tags
 from ._text_search_rules import text_search_from
 
-Params = dict[str, Any]
 MAX_INDEXES_PER_BUCKET = 10_000
 
 

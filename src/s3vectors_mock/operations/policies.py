@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from .._errors import POLICY_NOT_FOUND, not_found, validation_error
-from ._request import Request
+from ._request import Params, Request
 from ._resolve import find_bucket
 
-Params = dict[str, Any]
 INVALID_POLICY = "The policy is not a valid JSON policy document"
 
 

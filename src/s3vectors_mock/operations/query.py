@@ -11,18 +11,15 @@ import numpy as np
 import numpy.typing as npt
 
 from .._errors import INVALID_QUERY_VECTOR, validation_error
-from .._service_model import has_member
 from .._store import Index
 from ..engine.columns import BoolMask
 from ..engine.filters import constraint_count, evaluate_filter, parse_filter
 from ..engine.search import nearest
 from ._modes import CLASSIC, ENHANCED
-from ._request import Request
+from ._request import Params, Request
 from ._resolve import find_index
 from .vectors import stored_metadata
 
-Params = dict[str, Any]
-GA_TOP_K_CAP = 100
 PAGED_TOP_K_CAP = 10_000
 PAGE_SIZE = 100
 MAX_FILTER_CONSTRAINTS = 100
@@ -37,8 +34,8 @@ class Hit:
 
 
 def top_k_cap() -> int:
-    # QueryVectors gained nextToken with the 2026-06 change that raised the cap from 100 to 10,000.
-    return PAGED_TOP_K_CAP if has_member("QueryVectors", "nextToken") else GA_TOP_K_CAP
+    # Today's service (since 2026-06) accepts topK up to 10,000, whatever the caller's SDK.
+    return PAGED_TOP_K_CAP
 
 
 def _query_vector(index: Index, values: Any) -> npt.NDArray[np.float32]:
@@ -176,8 +173,8 @@ def _rank(request: Request, index: Index, params: Params) -> list[Hit]:
     if texts:
         _check_query_texts(index, texts, mode)
     allowed = _allowed_rows(index, params, mode)
-    classic_window = request.backend.classic_search_window if mode != ENHANCED else None
-    approximate_above = request.backend.approximate_above
+    classic_window = request.options.classic_search_window if mode != ENHANCED else None
+    approximate_above = request.options.approximate_above
     vector_hits = (
         _vector_ranking(index, query, top_k, allowed, classic_window, approximate_above) if query is not None else []
     )
@@ -208,7 +205,8 @@ def query_vectors(request: Request, params: Params) -> Params:
         ranked, offset = request.backend.tokens.redeem(token, scope)
     else:
         ranked, offset = _rank(request, index, params), 0
-    paged = has_member("QueryVectors", "nextToken")
+    # A client whose model has no nextToken (before 2026-06) could not ask for the next page: it gets one page.
+    paged = request.client_has("QueryVectors", "nextToken")
     end = min(offset + PAGE_SIZE, len(ranked)) if paged else len(ranked)
     hits = [_describe(index, hit, params) for hit in ranked[offset:end] if hit.key in index.table.row_of]
     response: Params = {"vectors": hits, "distanceMetric": index.distance_metric}

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from .._arns import parse_arn
 from .._errors import not_found, validation_error
 from .._store import Bucket, Index
-from ._request import Request
+from ._request import Params, Request
 from ._tag_rules import check_tag_keys, merged_tags
 
-Params = dict[str, Any]
 RESOURCE_NOT_FOUND = "The specified resource could not be found"
 
 

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from .._errors import validation_error
 from ._modes import CLASSIC
-from ._request import Request
+from ._request import Params, Request
 from ._resolve import find_index
 from ._text_search_rules import MAX_TEXT_CONFIGURATIONS, text_search_from
-
-Params = dict[str, Any]
 
 
 def update_metadata_configuration(request: Request, params: Params) -> Params:

@@ -13,10 +13,9 @@ import numpy.typing as npt
 from .._errors import validation_error
 from .._records import as_float32_rows, check_key_bytes, check_metadata, first_vector_problem, record_error
 from .._store import Index
-from ._request import Request
+from ._request import Params, Request
 from ._resolve import find_index
 
-Params = dict[str, Any]
 DEFAULT_LIST_PAGE = 500
 LIST_PAGE_BYTES = 1024 * 1024
 
@@ -61,7 +60,7 @@ def _check_metadata_until(index: Index, keys: Sequence[str], metadata: Sequence[
 
 
 def _admit_write(request: Request, index: Index, vectors: int) -> None:
-    if request.backend.write_limits is not None:
+    if request.options.enforce_rate_limits:
         request.backend.write_limits.admit(index.arn, vectors)
 
 
