@@ -32,8 +32,10 @@ import wrapt
 
 from ._botocore_responses import as_async_response, failure, send_stage_response, success
 from ._errors import ServiceError
+from ._lazy_body import DeferredBody, InProcessSerializer, body_size
 from ._service import Caller, ParkedRequest, S3VectorsService
 from ._service_model import SERVICE_NAME, client_model
+from .operations import MAX_BODY_BYTES
 
 PARAMS_KEY = "s3vectors_mock_params"
 # Marks a request the mock routes through botocore's send stage; prepared requests keep headers in every botocore.
@@ -115,17 +117,21 @@ class _Answering:
         operation = model.name
         api_params = context.get(PARAMS_KEY, {})
         caller = Caller(service.options.account_id, context.get("client_region") or "us-east-1", client_model())
-        body_size = len(params.get("body") or b"")
+        body = params.get("body")
+        body = b"" if body is None else body
         if service.routes_through_send(operation):
             # Let botocore send it, so its retry handler sees each attempt; before-send answers every attempt.
-            ticket = service.park(ParkedRequest(operation, api_params, caller, body_size))
+            if isinstance(body, DeferredBody):  # a fault was injected after the body was skipped
+                body = params["body"] = body.serialize()
+            ticket = service.park(ParkedRequest(operation, api_params, caller, len(body)))
             params.setdefault("headers", {})[TICKET_HEADER] = ticket
             return None
         url = params.get("url", "")
+        size = body_size(body, MAX_BODY_BYTES)
 
         def answer() -> Any:
             try:
-                return success(url, service.answer(operation, api_params, caller, body_size=body_size))
+                return success(url, service.answer(operation, api_params, caller, body_size=size))
             except ServiceError as error:
                 return failure(url, error)
 
@@ -160,6 +166,11 @@ _SYNC = _Answering(is_async=False)
 _ASYNC = _Answering(is_async=True)
 
 
+def _answered_in_process(operation: str) -> bool:
+    service = active_services.current()
+    return service is not None and not service.routes_through_send(operation)
+
+
 def _unsigned_while_mocked(**_: Any) -> Any:
     return botocore.UNSIGNED if active_services.current() is not None else None
 
@@ -176,6 +187,8 @@ def patch_client(client: Any) -> None:
         events.register(f"before-call.{SERVICE_NAME}", answering.before_call, unique_id="s3vectors-mock-call")
         events.register(f"choose-signer.{SERVICE_NAME}", _unsigned_while_mocked, unique_id="s3vectors-mock-signer")
         events.register(f"before-send.{SERVICE_NAME}", answering.before_send, unique_id="s3vectors-mock-send")
+        if not isinstance(client._serializer, InProcessSerializer):
+            client._serializer = InProcessSerializer(client._serializer, _answered_in_process)
     client.__dict__[_HOOKED] = True
 
 

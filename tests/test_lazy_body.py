@@ -1,0 +1,127 @@
+"""The body botocore does not format for in-process answers: nothing a user can observe may change."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ParamValidationError
+from botocore.stub import Stubber
+
+from s3vectors_mock import S3VectorsMock, mock_s3vectors
+from s3vectors_mock._lazy_body import DeferredBody, body_size
+from tests.helpers import error_of, make_index
+
+EVENTS = ("provide-client-params", "before-parameter-build", "before-call", "after-call")
+RECORDS = [{"key": "a", "data": {"float32": [0.5, 0.25, 1.0]}, "metadata": {"lang": "en"}}]
+
+
+def _recorded_events(client: Any) -> list[str]:
+    seen: list[str] = []
+    for event in EVENTS:
+        client.meta.events.register(f"{event}.s3vectors.PutVectors", lambda event_name, **_: seen.append(event_name))
+    client.put_vectors(vectorBucketName="test-bucket", indexName="test-index", vectors=RECORDS)
+    return seen
+
+
+def test_events_fire_in_the_same_order(mock: S3VectorsMock, index: str) -> None:
+    client = boto3.client("s3vectors", region_name="us-east-1")
+    assert _recorded_events(client) == [f"{event}.s3vectors.PutVectors" for event in EVENTS]
+
+
+def test_validation_errors_are_botocores_own(mock: S3VectorsMock, index: str) -> None:
+    client = boto3.client("s3vectors", region_name="us-east-1")
+    bad = {"vectorBucketName": "test-bucket", "indexName": "test-index", "vectors": [{"key": "", "data": {}}]}
+    with pytest.raises(ParamValidationError) as mocked:
+        client.put_vectors(**bad)
+    mock.stop()
+    try:
+        plain = boto3.client("s3vectors", region_name="us-east-1", config=Config(retries={"max_attempts": 1}))
+        with pytest.raises(ParamValidationError) as unmocked:
+            plain.put_vectors(**bad)
+    finally:
+        mock.start()
+    assert str(mocked.value) == str(unmocked.value)
+
+
+def test_user_handlers_can_still_read_the_real_body(mock: S3VectorsMock, index: str) -> None:
+    client = boto3.client("s3vectors", region_name="us-east-1")
+    bodies: list[bytes] = []
+
+    def read_body(params: dict[str, Any], **_: Any) -> None:
+        body = params["body"]
+        bodies.append(body.serialize() if isinstance(body, DeferredBody) else body)
+
+    client.meta.events.register("before-call.s3vectors.PutVectors", read_body)
+    client.put_vectors(vectorBucketName="test-bucket", indexName="test-index", vectors=RECORDS)
+    assert json.loads(bodies[0]) == {"vectorBucketName": "test-bucket", "indexName": "test-index", "vectors": RECORDS}
+
+
+def test_without_client_validation_the_real_serializer_runs(mock: S3VectorsMock, index: str) -> None:
+    client = boto3.client("s3vectors", region_name="us-east-1", config=Config(parameter_validation=False))
+    bodies: list[Any] = []
+    client.meta.events.register("before-call.s3vectors.PutVectors", lambda params, **_: bodies.append(params["body"]))
+    client.put_vectors(vectorBucketName="test-bucket", indexName="test-index", vectors=RECORDS)
+    assert not isinstance(bodies[0], DeferredBody)
+    assert json.loads(bodies[0])["vectors"] == RECORDS
+
+
+def test_stubber_still_answers(mock: S3VectorsMock) -> None:
+    client = boto3.client("s3vectors", region_name="us-east-1")
+    with Stubber(client) as stubber:
+        stubber.add_response("put_vectors", {}, {"vectorBucketName": "bbb", "indexName": "iii", "vectors": RECORDS})
+        client.put_vectors(vectorBucketName="bbb", indexName="iii", vectors=RECORDS)
+        stubber.assert_no_pending_responses()
+    assert mock.calls == []
+
+
+def test_a_fault_injected_after_the_body_was_skipped_is_still_sent_and_retried(index: str, mock: S3VectorsMock) -> None:
+    client = boto3.client("s3vectors", region_name="us-east-1", config=Config(retries={"mode": "standard"}))
+    injected: list[bool] = []
+
+    def inject_once(**_: Any) -> None:
+        if not injected:
+            injected.append(True)
+            mock.inject_error("PutVectors", "ServiceUnavailableException")
+
+    client.meta.events.register("before-call.s3vectors.PutVectors", inject_once)
+    response = client.put_vectors(vectorBucketName="test-bucket", indexName="test-index", vectors=RECORDS)
+    assert response["ResponseMetadata"]["RetryAttempts"] == 1
+    assert [c.error_code for c in mock.calls if c.operation == "PutVectors"] == ["ServiceUnavailableException", None]
+
+
+def test_a_body_just_under_the_limit_is_measured_exactly_and_accepted() -> None:
+    with mock_s3vectors():
+        client = boto3.client("s3vectors", region_name="us-east-1")
+        client.create_vector_bucket(vectorBucketName="test-bucket")
+        make_index(client, name="wide", dimension=4096)
+        # The cheap bound (26 bytes a float) says 53 MB; the real body of short floats is about 11 MB.
+        vectors = [{"key": f"k{i}", "data": {"float32": [0.5] * 4096}} for i in range(500)]
+        client.put_vectors(vectorBucketName="test-bucket", indexName="wide", vectors=vectors)
+        assert len(client.list_vectors(vectorBucketName="test-bucket", indexName="wide")["vectors"]) == 500
+
+
+def test_a_body_over_the_limit_is_refused(client: Any, index: str) -> None:
+    make_index(client, name="wide", dimension=4096)
+    vectors = [{"key": f"k{i}", "data": {"float32": [0.123456789] * 4096}} for i in range(500)]
+    with pytest.raises(client.exceptions.ValidationException) as excinfo:
+        client.put_vectors(vectorBucketName="test-bucket", indexName="wide", vectors=vectors)
+    assert error_of(excinfo)[1] == "Request body exceeds max allowed size"
+
+
+@pytest.mark.parametrize(
+    "parameters",
+    [
+        {"vectors": [{"key": "é" * 40, "data": {"float32": [1e-320, -3.4e38, 0.1]}, "metadata": {"ü": ["x", 2**60]}}]},
+        {"vectors": [{"key": "k", "data": {"float32": [1, 2, 3]}, "metadata": {"b": True, "s": "\U0001f600" * 5}}]},
+        {"topK": 3, "queryVector": {"float32": [float(i) / 7 for i in range(100)]}, "filter": {"$and": [{"a": 1}]}},
+    ],
+)
+def test_the_cheap_bound_is_never_below_the_real_size(parameters: dict[str, Any]) -> None:
+    real = json.dumps(parameters).encode("utf-8")
+    deferred = DeferredBody(lambda: real, parameters)
+    assert len(real) <= body_size(deferred, limit=10**9)
+    assert body_size(deferred, limit=1) == len(real)  # over the limit: measured exactly
