@@ -123,4 +123,6 @@ def test_{i}(s3vectors_client):
 def test_plugin_is_registered_by_entry_point(pytester: pytest.Pytester) -> None:
     pytester.makepyfile("def test_nothing(): pass")
     result = pytester.runpytest_subprocess("--markers")
-    result.stdout.fnmatch_lines(["*@pytest.mark.s3vectors(account_id=...)*"])
+    result.stdout.fnmatch_lines(
+        ["*@pytest.mark.s3vectors(account_id=*classic_search_window=*approximate_above=*enforce_rate_limits=*"]
+    )

@@ -1,19 +1,43 @@
-"""s3vectors-mock: Amazon S3 Vectors for tests, in-process, with no credentials and no network."""
+"""s3vectors-mock: Amazon S3 Vectors for tests, in-process, with no credentials and no network.
+
+Importing the package is cheap (the pytest plugin loads it in every pytest run of every project that installs
+it): the engine, numpy, botocore's hooks and faiss are imported when a mock is first created or started.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar, overload
+from importlib import import_module
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
-from ._calls import CallRecord
-from ._hooks import S3VectorsMockError, install, patch_client
-from ._mock import S3VectorsMock
+from ._exceptions import S3VectorsMockError
 from ._options import DEFAULT_ACCOUNT_ID, DEFAULT_APPROXIMATE_ABOVE, Options
+
+if TYPE_CHECKING:
+    from ._calls import CallRecord
+    from ._hooks import patch_client
+    from ._mock import S3VectorsMock
 
 __all__ = ["CallRecord", "Options", "S3VectorsMock", "S3VectorsMockError", "mock_s3vectors", "patch_client"]
 __version__ = "0.1.0"
 
+# Public names whose modules import the heavy parts, loaded on first use (PEP 562).
+_LAZY = {"CallRecord": "._calls", "S3VectorsMock": "._mock", "patch_client": "._hooks"}
+
 Target = TypeVar("Target", bound=Callable[..., Any])
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
 
 
 @overload
@@ -44,6 +68,8 @@ def mock_s3vectors(
     ``@mock_s3vectors`` or ``@mock_s3vectors(account_id=...)`` on a function or test class;
     ``with mock_s3vectors() as m:`` or ``async with``; or ``m = mock_s3vectors(); m.start(); ...; m.stop()``.
     """
+    from ._mock import S3VectorsMock
+
     mock = S3VectorsMock(
         account_id=account_id,
         classic_search_window=classic_search_window,
@@ -53,7 +79,3 @@ def mock_s3vectors(
     if target is None:
         return mock
     return mock(target)
-
-
-# Wrap botocore's client call at import, so that clients created earlier are mocked as soon as a mock starts.
-install()

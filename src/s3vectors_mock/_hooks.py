@@ -32,6 +32,7 @@ import wrapt
 
 from ._botocore_responses import as_async_response, failure, send_stage_response, success
 from ._errors import ServiceError
+from ._exceptions import S3VectorsMockError
 from ._lazy_body import DeferredBody, InProcessSerializer, body_size
 from ._service import Caller, ParkedRequest, S3VectorsService
 from ._service_model import SERVICE_NAME, client_model
@@ -41,10 +42,6 @@ PARAMS_KEY = "s3vectors_mock_params"
 # Marks a request the mock routes through botocore's send stage; prepared requests keep headers in every botocore.
 TICKET_HEADER = "x-s3vectors-mock-ticket"
 _HOOKED = "_s3vectors_mock_hooked"
-
-
-class S3VectorsMockError(RuntimeError):
-    """The mock refused to let a request through: something is misconfigured, never a service answer."""
 
 
 class _ActiveServices:

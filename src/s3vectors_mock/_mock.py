@@ -7,19 +7,16 @@ import inspect
 import threading
 from collections.abc import Callable, Sequence
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import numpy.typing as npt
-from botocore.exceptions import ClientError
-
-from ._botocore_responses import client_error_response
 from ._calls import CallRecord
 from ._decorate import decorate_callable, decorate_class
-from ._errors import ServiceError
-from ._hooks import active_services, install
 from ._options import DEFAULT_ACCOUNT_ID, DEFAULT_APPROXIMATE_ABOVE, Options
-from ._seeding import seed
-from ._service import S3VectorsService
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+
+    from ._service import S3VectorsService
 
 Function = TypeVar("Function", bound=Callable[..., Any])
 
@@ -40,31 +37,41 @@ class S3VectorsMock:
         enforce_rate_limits: bool = False,
     ) -> None:
         """See :class:`s3vectors_mock.Options` for what each option does; invalid values raise at once."""
-        self._service = S3VectorsService(
-            Options(
-                account_id=account_id,
-                classic_search_window=classic_search_window,
-                approximate_above=approximate_above,
-                enforce_rate_limits=enforce_rate_limits,
-            )
+        self._options = Options(
+            account_id=account_id,
+            classic_search_window=classic_search_window,
+            approximate_above=approximate_above,
+            enforce_rate_limits=enforce_rate_limits,
         )
+        self._service_instance: S3VectorsService | None = None
         self._depth = 0
         self._depth_lock = threading.Lock()
 
     @property
     def account_id(self) -> str:
         """The account every caller of this mock acts as (it appears in every ARN)."""
-        return self._service.options.account_id
+        return self._options.account_id
 
     @property
     def options(self) -> Options:
         """The options this mock was created with."""
-        return self._service.options
+        return self._options
+
+    @property
+    def _service(self) -> S3VectorsService:
+        # Created on first use, so that decorating a test imports nothing heavy until the test runs.
+        if self._service_instance is None:
+            from ._service import S3VectorsService
+
+            self._service_instance = S3VectorsService(self._options)
+        return self._service_instance
 
     # ---- activation -------------------------------------------------------------------------------------------
 
     def start(self) -> S3VectorsMock:
         """Start answering s3vectors calls. Nested starts of the same mock are counted."""
+        from ._hooks import active_services, install
+
         install()
         with self._depth_lock:
             self._depth += 1
@@ -79,6 +86,8 @@ class S3VectorsMock:
                 raise RuntimeError("stop() called on a mock_s3vectors that is not started")
             self._depth -= 1
             if self._depth == 0:
+                from ._hooks import active_services
+
                 active_services.remove(self._service)
 
     @property
@@ -88,7 +97,8 @@ class S3VectorsMock:
 
     def reset(self) -> None:
         """Drop every bucket, index, vector, policy and tag, the call log and any injected faults."""
-        self._service.reset()
+        if self._service_instance is not None:
+            self._service.reset()
 
     def __enter__(self) -> S3VectorsMock:
         return self.start()
@@ -142,6 +152,12 @@ class S3VectorsMock:
 
         Raises the same :class:`botocore.exceptions.ClientError` PutVectors would raise for invalid records.
         """
+        from botocore.exceptions import ClientError
+
+        from ._botocore_responses import client_error_response
+        from ._errors import ServiceError
+        from ._seeding import seed
+
         try:
             seed(self._service.backend, index_arn, keys, vectors, metadata)
         except ServiceError as error:

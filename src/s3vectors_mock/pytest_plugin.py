@@ -1,13 +1,18 @@
-"""The pytest plugin (registered through the ``pytest11`` entry point): fixtures and the ``s3vectors`` marker."""
+"""The pytest plugin (registered through the ``pytest11`` entry point): fixtures and the ``s3vectors`` marker.
+
+pytest loads this module in every run of every project that installs the package, so it imports nothing heavy:
+the mock (and with it numpy, botocore's hooks and the engine) is imported when a fixture first needs it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from ._mock import S3VectorsMock
+if TYPE_CHECKING:
+    from ._mock import S3VectorsMock
 
 MARKER = "s3vectors"
 FIXTURE = "s3vectors_mock"
@@ -16,7 +21,9 @@ FIXTURE = "s3vectors_mock"
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        f"{MARKER}(account_id=...): run the test inside an active s3vectors mock configured with these options",
+        f"{MARKER}(account_id='123456789012', classic_search_window=None, approximate_above=500000, "
+        "enforce_rate_limits=False): run the test inside an active s3vectors mock with these options "
+        "(closest marker wins: test over class over module)",
     )
 
 
@@ -37,7 +44,9 @@ def _options(request: pytest.FixtureRequest) -> dict[str, Any]:
 
 @pytest.fixture
 def s3vectors_mock(request: pytest.FixtureRequest) -> Iterator[S3VectorsMock]:
-    """An active mock with fresh state for this test."""
+    """An active mock with fresh state for this test (options from the ``s3vectors`` marker)."""
+    from ._mock import S3VectorsMock
+
     with S3VectorsMock(**_options(request)) as mock:
         yield mock
 
