@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -114,15 +113,15 @@ def _validating(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
 wrapt.wrap_function_wrapper(botocore.client.BaseClient, "_make_api_call", _validating)
 
 
+# The suite uses the plugin's own fixtures (short names for brevity): what users get is what the tests exercise.
 @pytest.fixture
-def mock() -> Iterator[S3VectorsMock]:
-    with S3VectorsMock() as active:
-        yield active
+def mock(s3vectors_mock: S3VectorsMock) -> S3VectorsMock:
+    return s3vectors_mock
 
 
 @pytest.fixture
-def client(mock: S3VectorsMock) -> Any:
-    return boto3.client("s3vectors", region_name="us-east-1")
+def client(s3vectors_client: Any) -> Any:
+    return s3vectors_client
 
 
 @pytest.fixture
