@@ -387,15 +387,14 @@ def test_loading_replaces_the_whole_state(source: S3VectorsMock, tmp_path: pathl
 
 def test_saving_again_replaces_the_previous_save(source: S3VectorsMock, tmp_path: pathlib.Path) -> None:
     (tmp_path / "notes.txt").write_text("not ours")
+    (tmp_path / "data-mine").mkdir()  # named like our data directories, but not like one we make
     save_state(backend_of(source), tmp_path)
     with source:
         client_call("us-east-1")("DeleteVectorBucketPolicy", {"vectorBucketName": "rich"})
     save_state(backend_of(source), tmp_path)
-    assert sorted(entry.name for entry in tmp_path.iterdir() if not entry.name.startswith("data-")) == [
-        "notes.txt",
-        "state.json",
-    ]
-    assert len([entry for entry in tmp_path.iterdir() if entry.name.startswith("data-")]) == 1
+    ours = [entry.name for entry in tmp_path.glob("data-*") if entry.name != "data-mine"]
+    assert len(ours) == 1
+    assert sorted(entry.name for entry in tmp_path.iterdir()) == sorted([*ours, "data-mine", "notes.txt", "state.json"])
     loaded = Backend()
     load_state(loaded, tmp_path)
     assert loaded.namespace(ACCOUNT, "us-east-1").buckets["rich"].policy is None

@@ -25,6 +25,7 @@ import contextlib
 import json
 import os
 import pathlib
+import re
 import secrets
 import shutil
 from collections.abc import Iterator
@@ -42,6 +43,10 @@ FORMAT_VERSION = 1
 STATE_FILE = "state.json"
 DATA_PREFIX = "data-"
 TEMPORARY_STATE_PREFIX = ".state.json.tmp-"
+TOKEN_HEX_BYTES = 8
+# Only entries named exactly like ours are ever removed, whatever else someone keeps in the state directory.
+OUR_DATA = re.compile(rf"{DATA_PREFIX}[0-9a-f]{{{2 * TOKEN_HEX_BYTES}}}")
+OUR_TEMPORARY_STATE = re.compile(rf"{re.escape(TEMPORARY_STATE_PREFIX)}[0-9a-f]{{{2 * TOKEN_HEX_BYTES}}}")
 
 
 class CorruptStateError(ValueError):
@@ -58,9 +63,9 @@ def save_state(backend: Backend, directory: pathlib.Path) -> None:
     """
     directory = pathlib.Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    data_name = DATA_PREFIX + secrets.token_hex(8)
+    data_name = DATA_PREFIX + secrets.token_hex(TOKEN_HEX_BYTES)
     data_directory = directory / data_name
-    temporary_state = directory / (TEMPORARY_STATE_PREFIX + secrets.token_hex(8))
+    temporary_state = directory / (TEMPORARY_STATE_PREFIX + secrets.token_hex(TOKEN_HEX_BYTES))
     with backend.lock:
         try:
             data_directory.mkdir()
@@ -102,7 +107,7 @@ class _DataWriter:
             np.lib.format.write_array(file, table.live(), allow_pickle=False)
         _write_file(self.directory / f"keys-{number}.json", _json_bytes(table.keys))
         metadata = table.metadata[:size]
-        if any(metadata):  # most indexes without metadata hold only None: no file at all
+        if metadata.count(None) < size:  # an index whose vectors have no metadata gets no file at all
             _write_file(self.directory / f"metadata-{number}.json", _json_bytes(metadata))
             description["metadata"] = True
         return description
@@ -192,9 +197,9 @@ def _fsync_directory(directory: pathlib.Path) -> None:
 def _remove_leftovers(directory: pathlib.Path, keep: str) -> None:
     """Remove older data directories and the temporary files of interrupted saves; nothing else is touched."""
     for entry in directory.iterdir():
-        if entry.name.startswith(DATA_PREFIX) and entry.name != keep and entry.is_dir():
+        if OUR_DATA.fullmatch(entry.name) and entry.name != keep and entry.is_dir():
             shutil.rmtree(entry, ignore_errors=True)
-        elif entry.name.startswith(TEMPORARY_STATE_PREFIX):
+        elif OUR_TEMPORARY_STATE.fullmatch(entry.name) and entry.is_file():
             entry.unlink(missing_ok=True)
 
 
@@ -236,7 +241,7 @@ def _read_state(path: pathlib.Path) -> dict[tuple[str, str], Namespace]:
             f"{FORMAT_VERSION} at most: load it with a newer s3vectors-mock"
         )
     data_name = reader.get(state, "data", str)
-    if "/" in data_name or "\\" in data_name or not data_name.startswith(DATA_PREFIX):
+    if not OUR_DATA.fullmatch(data_name):  # never a path that leads out of the state directory
         reader.fail("data", f"invalid data directory name {data_name!r}")
     loader = _DataReader(path.parent / data_name)
     namespaces: dict[tuple[str, str], Namespace] = {}
