@@ -589,3 +589,24 @@ def test_a_save_interrupted_before_its_commit_is_ignored_then_cleaned(
     assert observe_mock(loaded) == expected
     save_state(backend_of(source), tmp_path)  # the next save removes the orphan
     assert len(list(tmp_path.glob("data-*"))) == 1
+
+
+def test_awkward_keys_round_trip(tmp_path: pathlib.Path) -> None:
+    mock = S3VectorsMock()
+    with mock:
+        call = client_call("us-east-1")
+        call("CreateVectorBucket", {"vectorBucketName": "bucket"})
+        arn = call(
+            "CreateIndex",
+            {"vectorBucketName": "bucket", "indexName": "index", "dataType": "float32", "dimension": 2,
+             "distanceMetric": "euclidean"},
+        )["indexArn"]  # fmt: skip
+    keys = ["line\nbreak", 'quote"\\', "nul\x00", "emoji 🎉", "x" * 1024]
+    metadata = [{"text": key} for key in keys]
+    mock.load_vectors(arn, keys, np.arange(10, dtype=np.float32).reshape(5, 2), metadata)
+    save_state(backend_of(mock), tmp_path)
+    restored = Backend()
+    load_state(restored, tmp_path)
+    table = restored.namespace(mock.account_id, "us-east-1").buckets["bucket"].indexes["index"].table
+    assert table.keys == keys and table.metadata == metadata
+    assert [table.row_of[key] for key in keys] == list(range(5))

@@ -12,6 +12,9 @@ A state directory holds::
 An index without vectors has no files. Indexes are numbered in the order they are written, and ``state.json``
 names each index's number, so the files never depend on (possibly awkward) bucket or index names.
 
+Every future format keeps ``format`` and ``formatVersion`` at the top of ``state.json``, so that an older release
+can name the version it cannot read.
+
 Saving is atomic: the vectors go to a fresh ``data-<token>`` directory that nothing refers to yet, then
 ``state.json`` is replaced in one ``os.replace`` (after an fsync of everything it refers to). A crash at any moment
 leaves either the previous ``state.json`` with its complete data directory, or the new one with its own; older data
@@ -105,7 +108,7 @@ class _DataWriter:
             return description
         with _created(self.directory / f"vectors-{number}.npy") as file:
             np.lib.format.write_array(file, table.live(), allow_pickle=False)
-        _write_file(self.directory / f"keys-{number}.json", _json_bytes(table.keys))
+        _write_file(self.directory / f"keys-{number}.json", _json_bytes(table.keys[:size]))
         metadata = table.metadata[:size]
         if metadata.count(None) < size:  # an index whose vectors have no metadata gets no file at all
             _write_file(self.directory / f"metadata-{number}.json", _json_bytes(metadata))
@@ -159,11 +162,10 @@ def _timestamp_text(moment: datetime) -> str:
 
 
 def _json_bytes(value: Any, indent: int | None = None) -> bytes:
-    # ensure_ascii=False keeps non-ASCII keys and metadata compact; "surrogatepass" keeps the rare lone surrogate a
-    # Python string may hold (nothing rejects one in a key) instead of failing the whole save.
+    # ensure_ascii=False keeps non-ASCII keys and metadata compact (one to four bytes a character, not six or twelve).
     separators = (",", ":") if indent is None else (",", ": ")
     text = json.dumps(value, ensure_ascii=False, separators=separators, indent=indent)
-    return text.encode("utf-8", "surrogatepass")
+    return text.encode("utf-8")
 
 
 @contextlib.contextmanager
@@ -226,7 +228,7 @@ def load_state(backend: Backend, directory: pathlib.Path) -> None:
 
 def _read_state(path: pathlib.Path) -> dict[tuple[str, str], Namespace]:
     try:
-        state = json.loads(path.read_bytes().decode("utf-8", "surrogatepass"))
+        state = json.loads(path.read_bytes().decode("utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as error:
         raise CorruptStateError(f"cannot read {path}: {error}") from error
     reader = _Reader(path)
@@ -277,6 +279,8 @@ def _read_bucket(reader: _Reader, entry: Any, loader: _DataReader) -> Bucket:
 
 def _read_index(reader: _Reader, entry: Any, bucket_name: str, loader: _DataReader) -> Index:
     dimension = reader.get(entry, "dimension", int)
+    if dimension < 1:
+        reader.fail("dimension", f"invalid dimension {dimension}")
     configuration = reader.get(entry, "metadataConfiguration", dict, optional=True)
     # The same table CreateIndex makes: non-filterable keys get no metadata column.
     non_filterable = frozenset((configuration or {}).get("nonFilterableMetadataKeys") or [])
@@ -296,7 +300,8 @@ def _read_index(reader: _Reader, entry: Any, bucket_name: str, loader: _DataRead
     )
     text_search = reader.get(entry, "textSearch", dict)
     for metadata_key, text_configuration in text_search.items():
-        reader.at("textSearch").get({metadata_key: text_configuration}, metadata_key, dict)
+        if not isinstance(text_configuration, dict):
+            reader.fail(f"textSearch.{metadata_key}", "expected an object")
     # Before the vectors, as CreateIndex does: store() then fills the full-text fields with everything it writes.
     index.add_text_search(text_search)
     loader.load(reader.at("vectors"), reader.get(entry, "vectors", dict), index)
@@ -327,14 +332,15 @@ class _DataReader:
             # does, and trains no approximate index (that happens on the first large query, as for any index).
             index.store(keys, matrix, metadata)
         except (TypeError, AttributeError, ValueError) as error:  # a key that is no string, a record no object
-            raise CorruptStateError(f"invalid keys or metadata in {keys_path} / {metadata_path}: {error}") from error
+            files = f"{keys_path} or {metadata_path}" if has_metadata else str(keys_path)
+            raise CorruptStateError(f"invalid keys or metadata in {files}: {error}") from error
         if len(index.table.row_of) != count:
             raise CorruptStateError(f"{keys_path} repeats keys")
 
     @staticmethod
     def _matrix(path: pathlib.Path, count: int, dimension: int) -> Matrix:
-        # Memory-mapped: store() copies the rows into the table straight from the page cache, with no second
-        # matrix-sized buffer (and measured several times faster than np.load's read() path for 512 MB).
+        # Memory-mapped: store() copies the rows into the table straight from the page cache, so a load needs no
+        # second matrix-sized buffer (np.load would read the whole file into one first).
         try:
             matrix = np.load(path, mmap_mode="r", allow_pickle=False)
         except (OSError, ValueError, EOFError) as error:
@@ -349,7 +355,7 @@ class _DataReader:
     @staticmethod
     def _json_list(path: pathlib.Path, count: int) -> list[Any]:
         try:
-            values = json.loads(path.read_bytes().decode("utf-8", "surrogatepass"))
+            values = json.loads(path.read_bytes().decode("utf-8"))
         except (OSError, UnicodeDecodeError, ValueError) as error:
             raise CorruptStateError(f"cannot read {path}: {error}") from error
         if not isinstance(values, list) or len(values) != count:
