@@ -1,0 +1,117 @@
+"""Save and load times of the whole state (``_persistence``), as ratios against numpy's own save and load of the
+same matrix measured in the same run (machines are noisy; absolute times do not compare between runs).
+
+    .venv/bin/python bench/persistence.py            # 1,000,000 x 128 without metadata, 200,000 x 128 with 3 keys
+    .venv/bin/python bench/persistence.py --quick    # a tenth of the sizes, for a smoke run
+
+Each figure is the best of ``--repeats`` runs. Besides the floors ``np.save`` / ``np.load`` it prints the engine's
+own cost of storing the same records in a fresh index (``Index.store`` from memory): a load can hardly be faster
+than reading the matrix plus that, so "load ÷ (np.load + store)" is what the file format and its parsing add. The
+CPU seconds beside the wall times are less disturbed by other processes on a busy machine (and exclude disk waits).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import pathlib
+import tempfile
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from s3vectors_mock._persistence import load_state, save_state
+from s3vectors_mock._store import Backend, Bucket, Index, now
+from s3vectors_mock.engine.table import VectorTable
+
+ACCOUNT, REGION = "123456789012", "us-east-1"
+
+
+def timed(repeats: int, function: Callable[[], Any]) -> tuple[float, float]:
+    """The best wall time and the best CPU time of ``repeats`` runs."""
+    walls, cpus = [], []
+    for _ in range(repeats):
+        wall, cpu = time.perf_counter(), time.process_time()
+        function()
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+    return min(walls), min(cpus)
+
+
+def fresh_index(dimension: int) -> Index:
+    """An index as CreateIndex makes it (built directly: the figures are about state, not about calls)."""
+    arn = f"arn:aws:s3vectors:{REGION}:{ACCOUNT}:bucket/bench/index/bench"
+    table = VectorTable(dimension, lambda key: True)
+    return Index("bench", "bench", arn, now(), "float32", dimension, "cosine", None, None, "ENHANCED", table)
+
+
+def backend_with(keys: list[str], matrix: Any, metadata: list[Any]) -> Backend:
+    backend = Backend()
+    bucket = Bucket("bench", f"arn:aws:s3vectors:{REGION}:{ACCOUNT}:bucket/bench", now(), {"sseType": "AES256"})
+    index = fresh_index(matrix.shape[1])
+    index.store(keys, matrix, metadata)
+    bucket.indexes["bench"] = index
+    backend.namespace(ACCOUNT, REGION).buckets["bench"] = bucket
+    return backend
+
+
+def figure(label: str, count: int, dimension: int, with_metadata: bool, repeats: int, scratch: pathlib.Path) -> None:
+    rng = np.random.default_rng(0)
+    matrix = rng.standard_normal((count, dimension), dtype=np.float32)
+    keys = [f"doc-{position:08d}" for position in range(count)]
+    genres = ["rock", "jazz", "pop", "folk"]
+    metadata: list[Any] = (
+        [
+            {"genre": genres[position % 4], "year": 1950 + position % 70, "score": float(position % 1000) / 7}
+            for position in range(count)
+        ]
+        if with_metadata
+        else [None] * count
+    )
+    backend = backend_with(keys, matrix, metadata)
+
+    floor_path = scratch / "floor.npy"
+    numpy_save, _ = timed(repeats, lambda: np.save(floor_path, matrix))
+
+    def save_and_sync() -> None:
+        with open(floor_path, "wb") as file:
+            np.save(file, matrix)
+            file.flush()
+            os.fsync(file.fileno())
+
+    numpy_save_sync, _ = timed(repeats, save_and_sync)
+    numpy_load, _ = timed(repeats, lambda: np.load(floor_path, mmap_mode=None))
+    store, store_cpu = timed(repeats, lambda: fresh_index(dimension).store(keys, matrix, metadata))
+
+    state = scratch / "state"
+    save, save_cpu = timed(repeats, lambda: save_state(backend, state))
+    load, load_cpu = timed(repeats, lambda: load_state(Backend(), state))
+    files = [path for path in state.rglob("*") if path.is_file()]
+    on_disk = sum(path.stat().st_size for path in files)
+
+    print(f"\n{label}: {count:,} x {dimension}, {'3 metadata keys' if with_metadata else 'no metadata'}")
+    print(f"  np.save {numpy_save:.3f} s | np.save + fsync {numpy_save_sync:.3f} s | np.load {numpy_load:.3f} s")
+    print(f"  engine store from memory (Index.store, the floor of any load) {store:.3f} s, CPU {store_cpu:.3f} s")
+    print(f"  save_state {save:.3f} s, CPU {save_cpu:.3f} s")
+    print(f"      = {save / numpy_save:.2f} x np.save = {save / numpy_save_sync:.2f} x (np.save + fsync)")
+    print(f"  load_state {load:.3f} s, CPU {load_cpu:.3f} s")
+    print(f"      = {load / numpy_load:.2f} x np.load = {load / (numpy_load + store):.2f} x (np.load + engine store)")
+    print(f"  on disk {on_disk / 2**20:.1f} MiB in {len(files)} files = {on_disk / matrix.nbytes:.3f} x the raw matrix")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="a tenth of the sizes")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--dir", type=pathlib.Path, default=None, help="where to write (default: a temporary dir)")
+    arguments = parser.parse_args()
+    scale = 10 if arguments.quick else 1
+    with tempfile.TemporaryDirectory(dir=arguments.dir) as scratch:
+        figure("1", 1_000_000 // scale, 128, False, arguments.repeats, pathlib.Path(scratch))
+        figure("2", 200_000 // scale, 128, True, arguments.repeats, pathlib.Path(scratch))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,402 @@
+"""Saving the whole state of a mock to a directory and loading it back (the server's ``--state-dir``).
+
+A state directory holds::
+
+    state.json                      the commit point: format name and version, every namespace, bucket and index
+                                    configuration, and the name of the data directory that holds the vectors
+    data-<token>/vectors-<n>.npy    index n's vectors: a float32 matrix, one row per vector (plain ``np.save`` form)
+    data-<token>/keys-<n>.json      index n's keys, a JSON array in row order
+    data-<token>/metadata-<n>.json  index n's metadata, a JSON array in row order (null for none); only written
+                                    when some vector of the index has metadata
+
+An index without vectors has no files. Indexes are numbered in the order they are written, and ``state.json``
+names each index's number, so the files never depend on (possibly awkward) bucket or index names.
+
+Every future format keeps ``format`` and ``formatVersion`` at the top of ``state.json``, so that an older release
+can name the version it cannot read.
+
+Saving is atomic: the vectors go to a fresh ``data-<token>`` directory that nothing refers to yet, then
+``state.json`` is replaced in one ``os.replace`` (after an fsync of everything it refers to). A crash at any moment
+leaves either the previous ``state.json`` with its complete data directory, or the new one with its own; older data
+directories are removed only after the switch. Loading builds the whole new state before it touches the backend,
+so a corrupt directory raises and leaves the backend as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import pathlib
+import re
+import secrets
+import shutil
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from typing import Any, NoReturn
+
+import numpy as np
+from dateutil.tz import tzlocal
+
+from ._store import Backend, Bucket, Index, Namespace
+from .engine.table import Matrix, VectorTable
+
+FORMAT = "s3vectors-mock-state"
+FORMAT_VERSION = 1
+STATE_FILE = "state.json"
+DATA_PREFIX = "data-"
+TEMPORARY_STATE_PREFIX = ".state.json.tmp-"
+TOKEN_HEX_BYTES = 8
+# Only entries named exactly like ours are ever removed, whatever else someone keeps in the state directory.
+OUR_DATA = re.compile(rf"{DATA_PREFIX}[0-9a-f]{{{2 * TOKEN_HEX_BYTES}}}")
+OUR_TEMPORARY_STATE = re.compile(rf"{re.escape(TEMPORARY_STATE_PREFIX)}[0-9a-f]{{{2 * TOKEN_HEX_BYTES}}}")
+
+
+class CorruptStateError(ValueError):
+    """A state directory that cannot be loaded: a file is missing, truncated or does not hold what it should."""
+
+
+# ---- saving ------------------------------------------------------------------------------------------------------
+
+
+def save_state(backend: Backend, directory: pathlib.Path) -> None:
+    """Write the whole state of ``backend`` to ``directory`` (created if needed), replacing what it held.
+
+    Runs under the backend's lock, so the saved state is one consistent moment between two calls.
+    """
+    directory = pathlib.Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    data_name = DATA_PREFIX + secrets.token_hex(TOKEN_HEX_BYTES)
+    data_directory = directory / data_name
+    temporary_state = directory / (TEMPORARY_STATE_PREFIX + secrets.token_hex(TOKEN_HEX_BYTES))
+    with backend.lock:
+        try:
+            data_directory.mkdir()
+            writer = _DataWriter(data_directory)
+            state = {
+                "format": FORMAT,
+                "formatVersion": FORMAT_VERSION,
+                "data": data_name,
+                "namespaces": [_namespace_state(namespace, writer) for namespace in backend.namespaces.values()],
+            }
+            _fsync_directory(data_directory)
+            _write_file(temporary_state, _json_bytes(state, indent=1))
+            os.replace(temporary_state, directory / STATE_FILE)  # the commit point
+        except BaseException:
+            temporary_state.unlink(missing_ok=True)
+            shutil.rmtree(data_directory, ignore_errors=True)
+            raise
+        _fsync_directory(directory)
+        # Still under the lock: a concurrent save of the same backend must not remove the data directory it commits.
+        _remove_leftovers(directory, keep=data_name)
+
+
+class _DataWriter:
+    """Writes the vector files of each index, numbering indexes in the order they come."""
+
+    def __init__(self, directory: pathlib.Path) -> None:
+        self.directory = directory
+        self.count = 0
+
+    def write(self, table: VectorTable) -> dict[str, Any]:
+        """The files of one index's vectors, and their description for ``state.json``."""
+        number = self.count
+        self.count += 1
+        size = table.size
+        description: dict[str, Any] = {"file": number, "count": size, "metadata": False}
+        if not size:
+            return description
+        with _created(self.directory / f"vectors-{number}.npy") as file:
+            np.lib.format.write_array(file, table.live(), allow_pickle=False)
+        _write_file(self.directory / f"keys-{number}.json", _json_bytes(table.keys[:size]))
+        metadata = table.metadata[:size]
+        if metadata.count(None) < size:  # an index whose vectors have no metadata gets no file at all
+            _write_file(self.directory / f"metadata-{number}.json", _json_bytes(metadata))
+            description["metadata"] = True
+        return description
+
+
+def _namespace_state(namespace: Namespace, writer: _DataWriter) -> dict[str, Any]:
+    return {
+        "account": namespace.account,
+        "region": namespace.region,
+        "buckets": [_bucket_state(bucket, writer) for bucket in namespace.buckets.values()],
+    }
+
+
+def _bucket_state(bucket: Bucket, writer: _DataWriter) -> dict[str, Any]:
+    return {
+        "name": bucket.name,
+        "arn": bucket.arn,
+        "creationTime": _timestamp_text(bucket.creation_time),
+        "encryption": bucket.encryption,
+        "defaultIndexMode": bucket.default_index_mode,
+        "policy": bucket.policy,
+        "tags": bucket.tags,
+        "indexes": [_index_state(index, writer) for index in bucket.indexes.values()],
+    }
+
+
+def _index_state(index: Index, writer: _DataWriter) -> dict[str, Any]:
+    # bucket_name is not saved: it is always the name of the bucket the index is saved under.
+    return {
+        "name": index.name,
+        "arn": index.arn,
+        "creationTime": _timestamp_text(index.creation_time),
+        "dataType": index.data_type,
+        "dimension": index.dimension,
+        "distanceMetric": index.distance_metric,
+        "metadataConfiguration": index.metadata_configuration,
+        "encryption": index.encryption,
+        "indexMode": index.index_mode,
+        "tags": index.tags,
+        # Keyed by metadata key in the order GetIndex lists them; each entry is the stored configuration as is.
+        "textSearch": index.text_search,
+        "vectors": writer.write(index.table),
+    }
+
+
+def _timestamp_text(moment: datetime) -> str:
+    """UTC ISO 8601 with microseconds: exact for any aware datetime, readable in ``state.json``."""
+    return moment.astimezone(timezone.utc).isoformat(timespec="microseconds")
+
+
+def _json_bytes(value: Any, indent: int | None = None) -> bytes:
+    # ensure_ascii=False keeps non-ASCII keys and metadata compact (one to four bytes a character, not six or twelve).
+    separators = (",", ":") if indent is None else (",", ": ")
+    text = json.dumps(value, ensure_ascii=False, separators=separators, indent=indent)
+    return text.encode("utf-8")
+
+
+@contextlib.contextmanager
+def _created(path: pathlib.Path) -> Iterator[Any]:
+    """A new file opened for writing, flushed to disk when the block ends (renaming it in is only safe then)."""
+    with open(path, "xb") as file:
+        yield file
+        file.flush()
+        os.fsync(file.fileno())
+
+
+def _write_file(path: pathlib.Path, content: bytes) -> None:
+    with _created(path) as file:
+        file.write(content)
+
+
+def _fsync_directory(directory: pathlib.Path) -> None:
+    """Make created and renamed entries durable; not possible (nor needed) where directories cannot be opened."""
+    try:
+        descriptor = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
+
+
+def _remove_leftovers(directory: pathlib.Path, keep: str) -> None:
+    """Remove older data directories and the temporary files of interrupted saves; nothing else is touched."""
+    for entry in directory.iterdir():
+        if OUR_DATA.fullmatch(entry.name) and entry.name != keep and entry.is_dir():
+            shutil.rmtree(entry, ignore_errors=True)
+        elif OUR_TEMPORARY_STATE.fullmatch(entry.name) and entry.is_file():
+            entry.unlink(missing_ok=True)
+
+
+# ---- loading -----------------------------------------------------------------------------------------------------
+
+
+def load_state(backend: Backend, directory: pathlib.Path) -> None:
+    """Replace everything ``backend`` holds with the state saved in ``directory``.
+
+    A missing directory, or one without ``state.json``, holds no state: the backend is left empty. Raises
+    ``ValueError`` for a state written by a newer format version, and :class:`CorruptStateError` (a ``ValueError``)
+    naming the file for anything unreadable; in both cases the backend is left as it was.
+    """
+    directory = pathlib.Path(directory)
+    if directory.exists() and not directory.is_dir():
+        raise NotADirectoryError(f"state directory {directory} is not a directory")
+    state_path = directory / STATE_FILE
+    namespaces = _read_state(state_path) if state_path.exists() else {}
+    with backend.lock:
+        # reset() also forgets pagination tokens and write-rate windows, which belong to the state being replaced.
+        backend.reset()
+        backend.namespaces.update(namespaces)
+
+
+def _read_state(path: pathlib.Path) -> dict[tuple[str, str], Namespace]:
+    try:
+        state = json.loads(path.read_bytes().decode("utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        raise CorruptStateError(f"cannot read {path}: {error}") from error
+    reader = _Reader(path)
+    if not isinstance(state, dict) or state.get("format") != FORMAT:
+        reader.fail("", f"not an s3vectors-mock state (expected format {FORMAT!r})")
+    version = state.get("formatVersion")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        reader.fail("formatVersion", f"invalid format version {version!r}")
+    if version > FORMAT_VERSION:
+        raise ValueError(
+            f"{path} was written in state format version {version}, but this s3vectors-mock reads format version "
+            f"{FORMAT_VERSION} at most: load it with a newer s3vectors-mock"
+        )
+    data_name = reader.get(state, "data", str)
+    if not OUR_DATA.fullmatch(data_name):  # never a path that leads out of the state directory
+        reader.fail("data", f"invalid data directory name {data_name!r}")
+    loader = _DataReader(path.parent / data_name)
+    namespaces: dict[tuple[str, str], Namespace] = {}
+    for position, entry in enumerate(reader.get(state, "namespaces", list)):
+        namespace = _read_namespace(reader.at(f"namespaces[{position}]"), entry, loader)
+        namespaces[(namespace.account, namespace.region)] = namespace
+    return namespaces
+
+
+def _read_namespace(reader: _Reader, entry: Any, loader: _DataReader) -> Namespace:
+    namespace = Namespace(reader.get(entry, "account", str), reader.get(entry, "region", str))
+    for position, bucket_entry in enumerate(reader.get(entry, "buckets", list)):
+        bucket = _read_bucket(reader.at(f"buckets[{position}]"), bucket_entry, loader)
+        namespace.buckets[bucket.name] = bucket
+    return namespace
+
+
+def _read_bucket(reader: _Reader, entry: Any, loader: _DataReader) -> Bucket:
+    bucket = Bucket(
+        name=reader.get(entry, "name", str),
+        arn=reader.get(entry, "arn", str),
+        creation_time=reader.timestamp(entry, "creationTime"),
+        encryption=reader.get(entry, "encryption", dict),
+        default_index_mode=reader.get(entry, "defaultIndexMode", str, optional=True),
+        policy=reader.get(entry, "policy", str, optional=True),
+        tags=reader.get(entry, "tags", dict),
+    )
+    for position, index_entry in enumerate(reader.get(entry, "indexes", list)):
+        index = _read_index(reader.at(f"indexes[{position}]"), index_entry, bucket.name, loader)
+        bucket.indexes[index.name] = index
+    return bucket
+
+
+def _read_index(reader: _Reader, entry: Any, bucket_name: str, loader: _DataReader) -> Index:
+    dimension = reader.get(entry, "dimension", int)
+    if dimension < 1:
+        reader.fail("dimension", f"invalid dimension {dimension}")
+    configuration = reader.get(entry, "metadataConfiguration", dict, optional=True)
+    # The same table CreateIndex makes: non-filterable keys get no metadata column.
+    non_filterable = frozenset((configuration or {}).get("nonFilterableMetadataKeys") or [])
+    index = Index(
+        bucket_name=bucket_name,
+        name=reader.get(entry, "name", str),
+        arn=reader.get(entry, "arn", str),
+        creation_time=reader.timestamp(entry, "creationTime"),
+        data_type=reader.get(entry, "dataType", str),
+        dimension=dimension,
+        distance_metric=reader.get(entry, "distanceMetric", str),
+        metadata_configuration=configuration,
+        encryption=reader.get(entry, "encryption", dict, optional=True),
+        index_mode=reader.get(entry, "indexMode", str, optional=True),
+        table=VectorTable(dimension, lambda key: key not in non_filterable),
+        tags=reader.get(entry, "tags", dict),
+    )
+    text_search = reader.get(entry, "textSearch", dict)
+    for metadata_key, text_configuration in text_search.items():
+        if not isinstance(text_configuration, dict):
+            reader.fail(f"textSearch.{metadata_key}", "expected an object")
+    # Before the vectors, as CreateIndex does: store() then fills the full-text fields with everything it writes.
+    index.add_text_search(text_search)
+    loader.load(reader.at("vectors"), reader.get(entry, "vectors", dict), index)
+    return index
+
+
+class _DataReader:
+    """Reads an index's vector files and stores them through the engine's own write path."""
+
+    def __init__(self, directory: pathlib.Path) -> None:
+        self.directory = directory
+
+    def load(self, reader: _Reader, description: dict[str, Any], index: Index) -> None:
+        number = reader.get(description, "file", int)
+        count = reader.get(description, "count", int)
+        has_metadata = reader.get(description, "metadata", bool)
+        if count < 0:
+            reader.fail("count", f"invalid vector count {count}")
+        if not count:
+            return
+        matrix = self._matrix(self.directory / f"vectors-{number}.npy", count, index.dimension)
+        keys_path = self.directory / f"keys-{number}.json"
+        keys = self._json_list(keys_path, count)
+        metadata_path = self.directory / f"metadata-{number}.json"
+        metadata = self._json_list(metadata_path, count) if has_metadata else [None] * count
+        try:
+            # store() builds the key → row map, norms, metadata columns and full-text fields exactly as PutVectors
+            # does, and trains no approximate index (that happens on the first large query, as for any index).
+            index.store(keys, matrix, metadata)
+        except (TypeError, AttributeError, ValueError) as error:  # a key that is no string, a record no object
+            files = f"{keys_path} or {metadata_path}" if has_metadata else str(keys_path)
+            raise CorruptStateError(f"invalid keys or metadata in {files}: {error}") from error
+        if len(index.table.row_of) != count:
+            raise CorruptStateError(f"{keys_path} repeats keys")
+
+    @staticmethod
+    def _matrix(path: pathlib.Path, count: int, dimension: int) -> Matrix:
+        # Memory-mapped: store() copies the rows into the table straight from the page cache, so a load needs no
+        # second matrix-sized buffer (np.load would read the whole file into one first).
+        try:
+            matrix = np.load(path, mmap_mode="r", allow_pickle=False)
+        except (OSError, ValueError, EOFError) as error:
+            raise CorruptStateError(f"cannot read {path}: {error}") from error
+        if matrix.dtype.kind != "f" or matrix.dtype.itemsize != 4 or matrix.shape != (count, dimension):
+            raise CorruptStateError(
+                f"{path} holds a {matrix.dtype} array of shape {matrix.shape}; expected float32 ({count}, {dimension})"
+            )
+        result: Matrix = matrix
+        return result
+
+    @staticmethod
+    def _json_list(path: pathlib.Path, count: int) -> list[Any]:
+        try:
+            values = json.loads(path.read_bytes().decode("utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError) as error:
+            raise CorruptStateError(f"cannot read {path}: {error}") from error
+        if not isinstance(values, list) or len(values) != count:
+            raise CorruptStateError(f"{path} does not hold a list of {count} entries")
+        return values
+
+
+class _Reader:
+    """Typed access to the entries of ``state.json``; a wrong or missing entry is reported with its path."""
+
+    def __init__(self, path: pathlib.Path, where: str = "") -> None:
+        self.path = path
+        self.where = where
+
+    def at(self, step: str) -> _Reader:
+        return _Reader(self.path, f"{self.where}.{step}" if self.where else step)
+
+    def fail(self, name: str, problem: str) -> NoReturn:
+        location = ".".join(part for part in (self.where, name) if part)
+        raise CorruptStateError(f"{self.path}: {location + ': ' if location else ''}{problem}")
+
+    def get(self, entry: Any, name: str, kind: type[Any], optional: bool = False) -> Any:
+        if not isinstance(entry, dict):
+            self.fail("", "expected an object")
+        if name not in entry:
+            self.fail(name, "missing")
+        value = entry[name]
+        if value is None and optional:
+            return None
+        # bool is an int in Python, but never a valid count or dimension.
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            self.fail(name, f"expected {kind.__name__}, got {type(value).__name__}")
+        return value
+
+    def timestamp(self, entry: Any, name: str) -> datetime:
+        text = self.get(entry, name, str)
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            self.fail(name, f"invalid timestamp {text!r}")
+        if moment.tzinfo is None:
+            self.fail(name, f"timestamp without a timezone {text!r}")
+        # In local time like every timestamp the mock makes (botocore's parser uses tzlocal()); the same instant.
+        return moment.astimezone(tzlocal())
