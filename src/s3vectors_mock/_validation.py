@@ -191,7 +191,7 @@ def _find_lone_surrogate(value: Any) -> bool:
 
 
 def validate_request(operation: str, params: Mapping[str, Any]) -> None:
-    """Raise the ServiceError the service answers when ``params`` break the installed model's constraints."""
+    """Raise the ServiceError the service answers when ``params`` break the service model's constraints."""
     shape = operation_model(operation).input_shape
     if shape is None:
         return

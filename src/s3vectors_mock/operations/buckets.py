@@ -6,7 +6,7 @@ from .._arns import bucket_arn, check_bucket_name
 from .._errors import BUCKET_EXISTS, BUCKET_NOT_EMPTY, BUCKET_NOT_FOUND, ServiceError, conflict, not_found
 from .._store import Bucket, now
 from ._encryption import DEFAULT, encryption_from
-from ._modes import CLASSIC, default_mode_for_bucket_created, modes_supported
+from ._modes import CLASSIC, default_mode_for_bucket_created
 from ._paging import page_of_names, page_response
 from ._request import Params, Request
 from ._resolve import bucket_address, find_bucket
@@ -34,7 +34,7 @@ def create_vector_bucket(request: Request, params: Params) -> Params:
         arn=bucket_arn(request.region, request.account, name),
         creation_time=created,
         encryption=encryption,
-        default_index_mode=default_mode_for_bucket_created(created) if modes_supported() else None,
+        default_index_mode=default_mode_for_bucket_created(created),
         tags=tags,
     )
     namespace.buckets[name] = bucket
@@ -47,9 +47,8 @@ def describe_bucket(bucket: Bucket) -> Params:
         "vectorBucketArn": bucket.arn,
         "creationTime": bucket.creation_time,
         "encryptionConfiguration": dict(bucket.encryption),
+        "defaultIndexMode": bucket.default_index_mode,
     }
-    if bucket.default_index_mode is not None:
-        described["defaultIndexMode"] = bucket.default_index_mode
     return described
 
 

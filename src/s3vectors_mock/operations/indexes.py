@@ -76,6 +76,7 @@ def describe_index(index: Index, bucket_encryption: dict[str, Any]) -> Params:
         "distanceMetric": index.distance_metric,
         # An index without its own configuration is encrypted with its bucket's (reported, not omitted).
         "encryptionConfiguration": dict(index.encryption or bucket_encryption),
+        "indexMode": index.index_mode,
     }
     configuration = dict(index.metadata_configuration) if index.metadata_configuration is not None else None
     if index.text_search:
@@ -83,8 +84,6 @@ def describe_index(index: Index, bucket_encryption: dict[str, Any]) -> Params:
         configuration["textSearchConfigurations"] = [dict(entry) for entry in index.text_search.values()]
     if configuration is not None:
         described["metadataConfiguration"] = configuration
-    if index.index_mode is not None:
-        described["indexMode"] = index.index_mode
     return described
 
 
