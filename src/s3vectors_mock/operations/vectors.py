@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import json
+import zlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -113,9 +114,15 @@ def get_vectors(request: Request, params: Params) -> Params:
     _, index = find_index(request, params)
     keys = params["keys"]
     check_key_bytes(keys, "keys")
-    rows = [index.table.row_of.get(key) for key in dict.fromkeys(keys)]
+    present = [key for key in dict.fromkeys(keys) if key in index.table.row_of]
+    # The service does not answer in request order (['same', 'does-not-exist', 'orth'] came back as ['orth',
+    # 'same']). The mock answers in key-hash order (CRC32 of the UTF-8 key, the hash ListVectors segments use; ties
+    # by key): deterministic, consistent with that sample, and it reorders most requests, sorted ones included,
+    # so code that pairs results with requested keys by position fails here first.
+    present.sort(key=lambda key: (zlib.crc32(key.encode("utf-8")), key))
     return_data, return_metadata = bool(params.get("returnData")), bool(params.get("returnMetadata"))
-    return {"vectors": [describe_vector(index, row, return_data, return_metadata) for row in rows if row is not None]}
+    rows = [index.table.row_of[key] for key in present]
+    return {"vectors": [describe_vector(index, row, return_data, return_metadata) for row in rows]}
 
 
 def delete_vectors(request: Request, params: Params) -> Params:
