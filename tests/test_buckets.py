@@ -57,6 +57,8 @@ def test_kms_pairing_rules(client: Any, config: dict[str, str], message: str) ->
     with pytest.raises(client.exceptions.ValidationException) as excinfo:
         client.create_vector_bucket(vectorBucketName="my-bucket", encryptionConfiguration=config)
     assert error_of(excinfo) == ("ValidationException", message, 400)
+    # The live answer names the member's shape (docs/evidence/index-encryption.md), not '/encryptionConfiguration'.
+    assert excinfo.value.response["fieldList"] == [{"path": "EncryptionConfiguration", "message": message}]
     assert client.list_vector_buckets()["vectorBuckets"] == []
 
 
