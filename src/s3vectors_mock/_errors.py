@@ -67,6 +67,10 @@ def conflict(message: str) -> ServiceError:
     return ServiceError("ConflictException", message)
 
 
+def invalid_arn(arn: str) -> str:
+    return f"Invalid ARN: {arn}"
+
+
 def internal_error(operation: str, bug: Exception) -> ServiceError:
     """What the mock answers for a defect of its own: the service's 500, naming the defect."""
     return ServiceError("InternalServerException", f"s3vectors-mock internal error in {operation}: {bug!r}")

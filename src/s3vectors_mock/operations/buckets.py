@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .._arns import bucket_arn, check_bucket_name
-from .._errors import BUCKET_EXISTS, BUCKET_NOT_EMPTY, BUCKET_NOT_FOUND, ServiceError, conflict, not_found
+from .._errors import BUCKET_EXISTS, BUCKET_NOT_EMPTY, ServiceError, conflict
 from .._store import Bucket, now
 from ._encryption import DEFAULT, encryption_from
 from ._modes import CLASSIC, default_mode_for_bucket_created
@@ -53,7 +53,7 @@ def describe_bucket(bucket: Bucket) -> Params:
 
 
 def get_vector_bucket(request: Request, params: Params) -> Params:
-    return {"vectorBucket": describe_bucket(find_bucket(request, params))}
+    return {"vectorBucket": describe_bucket(find_bucket(request, bucket_address(request, params)))}
 
 
 def list_vector_buckets(request: Request, params: Params) -> Params:
@@ -72,18 +72,18 @@ def list_vector_buckets(request: Request, params: Params) -> Params:
 
 
 def delete_vector_bucket(request: Request, params: Params) -> Params:
-    namespace, name = bucket_address(request, params)
-    bucket = namespace.buckets.get(name) if namespace is not None else None
-    if namespace is None or bucket is None:
-        raise not_found(BUCKET_NOT_FOUND)
+    address = bucket_address(request, params)
+    bucket = find_bucket(request, address)
     if bucket.indexes:
         raise conflict(BUCKET_NOT_EMPTY)
-    del namespace.buckets[name]
+    namespace = address.namespace(request)
+    assert namespace is not None  # find_bucket found the bucket there
+    del namespace.buckets[bucket.name]
     return {}
 
 
 def put_vector_bucket_default_index_mode(request: Request, params: Params) -> Params:
-    bucket = find_bucket(request, params)
+    bucket = find_bucket(request, bucket_address(request, params))
     mode = params["defaultIndexMode"]
     if mode == CLASSIC and default_mode_for_bucket_created(bucket.creation_time) != CLASSIC:
         raise ServiceError(

@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 from .._errors import validation_error
-from ._modes import CLASSIC
 from ._request import Params, Request
-from ._resolve import find_index
-from ._text_search_rules import MAX_TEXT_CONFIGURATIONS, text_search_from
+from ._resolve import find_index, index_address
+from ._text_search_rules import MAX_TEXT_CONFIGURATIONS, check_mode_allows_text_search, text_search_from
 
 
 def update_metadata_configuration(request: Request, params: Params) -> Params:
-    _, index = find_index(request, params)
+    address = index_address(request, params)
     to_add = (params.get("add") or {}).get("textSearchConfigurations")
     to_delete = (params.get("delete") or {}).get("textSearchConfigurations")
     if (to_add is None) == (to_delete is None):
         raise validation_error("Exactly one of add or delete must be specified")
-    if index.index_mode == CLASSIC:
-        raise validation_error("Text search configurations require an index in ENHANCED index mode")
+    added = text_search_from(to_add)
+    _, index = find_index(request, address)
+    check_mode_allows_text_search(index.index_mode, None)
     if to_add is not None:
-        added = text_search_from(to_add, index.index_mode)
         clashes = sorted(set(added) & set(index.text_search))
         if clashes:
             raise validation_error(f"A text search configuration already exists for metadata key '{clashes[0]}'")

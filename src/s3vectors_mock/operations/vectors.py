@@ -15,7 +15,7 @@ from .._errors import validation_error
 from .._records import as_float32_rows, check_key_bytes, check_metadata, first_vector_problem, record_error
 from .._store import Index
 from ._request import Params, Request
-from ._resolve import find_index
+from ._resolve import find_index, index_address
 
 DEFAULT_LIST_PAGE = 500
 LIST_PAGE_BYTES = 1024 * 1024
@@ -72,7 +72,7 @@ def last_wins(keys: Sequence[str]) -> list[int]:
 
 
 def put_vectors(request: Request, params: Params) -> Params:
-    _, index = find_index(request, params)
+    address = index_address(request, params)
     records = params["vectors"]
     keys = [record["key"] for record in records]
     data = []
@@ -81,6 +81,8 @@ def put_vectors(request: Request, params: Params) -> Params:
         if values is None:
             raise record_error(record["key"], "vector data must be provided as float32", f"vectors[{position}].data")
         data.append(values)
+    check_key_bytes(keys, "vectors")  # a limit of the request alone: before the lookup, like every such check
+    _, index = find_index(request, address)
     metadata = [record.get("metadata") for record in records]
     matrix = validate_records(index, keys, data, metadata)
     _admit_write(request, index, len(records))
@@ -111,9 +113,10 @@ def describe_vector(index: Index, row: int, return_data: bool, return_metadata: 
 
 
 def get_vectors(request: Request, params: Params) -> Params:
-    _, index = find_index(request, params)
+    address = index_address(request, params)
     keys = params["keys"]
     check_key_bytes(keys, "keys")
+    _, index = find_index(request, address)
     present = [key for key in dict.fromkeys(keys) if key in index.table.row_of]
     # The service does not answer in request order (['same', 'does-not-exist', 'orth'] came back as ['orth',
     # 'same']). The mock answers in key-hash order (CRC32 of the UTF-8 key, the hash ListVectors segments use; ties
@@ -126,8 +129,9 @@ def get_vectors(request: Request, params: Params) -> Params:
 
 
 def delete_vectors(request: Request, params: Params) -> Params:
-    _, index = find_index(request, params)
+    address = index_address(request, params)
     check_key_bytes(params["keys"], "keys")
+    _, index = find_index(request, address)
     _admit_write(request, index, len(params["keys"]))
     index.remove(params["keys"])
     return {}
@@ -155,8 +159,9 @@ def _estimated_size(index: Index, row: int, return_data: bool, return_metadata: 
 
 def list_vectors(request: Request, params: Params) -> Params:
     """Keys in code-point order, split into segments by a hash of the key; the token holds the last key returned."""
-    _, index = find_index(request, params)
+    address = index_address(request, params)
     count, position = _segment(params)
+    _, index = find_index(request, address)
     limit = params.get("maxResults") or DEFAULT_LIST_PAGE
     return_data, return_metadata = bool(params.get("returnData")), bool(params.get("returnMetadata"))
     scope = f"ListVectors:{index.arn}:{index.creation_time.isoformat()}:{count}:{position}"
