@@ -159,12 +159,6 @@ def test_regions_and_accounts_are_separate(mock: Any) -> None:
         east.get_vector_bucket(vectorBucketArn=arn)
 
 
-def test_china_region_partition(mock: Any) -> None:
-    client = boto3.client("s3vectors", region_name="cn-north-1")
-    arn = client.create_vector_bucket(vectorBucketName="my-bucket")["vectorBucketArn"]
-    assert arn.startswith("arn:aws-cn:s3vectors:cn-north-1:")
-
-
 def test_account_id_option() -> None:
     from s3vectors_mock import mock_s3vectors
 

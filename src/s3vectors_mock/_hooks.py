@@ -4,7 +4,8 @@ Every s3vectors client gets four handlers, registered on its own event emitter t
 (so clients created before the mock started, or before this package was imported, are mocked too):
 
 * ``before-parameter-build`` keeps the API parameters exactly as the caller passed them;
-* ``before-call`` answers the call from the active mock; botocore then skips signing and HTTP altogether;
+* ``before-call`` answers the call from the active mock; botocore then skips signing and HTTP altogether (a client
+  of a region no partition has gets the EndpointConnectionError it would get against AWS);
 * ``choose-signer`` makes requests unsigned while a mock is active, so no credentials are ever needed;
 * ``before-send`` answers the requests a mock deliberately routes through botocore's send path (where its retry
   machinery runs), and fails closed on any other s3vectors request that got that far while a mock is active.
@@ -24,12 +25,15 @@ import threading
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import botocore
 import botocore.client
 import botocore.credentials
 import wrapt
+from botocore.exceptions import EndpointConnectionError
 
+from ._arns import known_partition_of
 from ._botocore_responses import as_async_response, failure, send_stage_response, success
 from ._errors import ServiceError
 from ._service import Caller, ParkedRequest, S3VectorsService
@@ -114,14 +118,19 @@ class _Answering:
             return None
         operation = model.name
         api_params = context.get(PARAMS_KEY, {})
-        caller = Caller(service.options.account_id, context.get("client_region") or "us-east-1", client_model())
+        region = context.get("client_region") or "us-east-1"
+        url = params.get("url", "")
+        if _nowhere(region, url):
+            # What the client meets against AWS: botocore makes up an endpoint for the unknown region, and no such
+            # host answers. A client with its own endpoint_url reaches that endpoint whatever its region.
+            raise EndpointConnectionError(endpoint_url=url)
+        caller = Caller(service.options.account_id, region, client_model())
         body_size = len(params.get("body") or b"")
         if service.routes_through_send(operation):
             # Let botocore send it, so its retry handler sees each attempt; before-send answers every attempt.
             ticket = service.park(ParkedRequest(operation, api_params, caller, body_size))
             params.setdefault("headers", {})[TICKET_HEADER] = ticket
             return None
-        url = params.get("url", "")
 
         def answer() -> Any:
             try:
@@ -154,6 +163,13 @@ class _Answering:
 
     def _wire(self, response: Any) -> Any:
         return as_async_response(response) if self.is_async else response
+
+
+def _nowhere(region: str, url: str) -> bool:
+    """Whether ``url`` is the endpoint botocore derived from a region no partition has (``xx-nowhere-1``)."""
+    if known_partition_of(region) is not None:
+        return False
+    return region in (urlsplit(url).hostname or "").split(".")
 
 
 _SYNC = _Answering(is_async=False)

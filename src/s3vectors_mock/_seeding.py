@@ -8,7 +8,7 @@ from typing import Any, cast
 import numpy as np
 import numpy.typing as npt
 
-from ._arns import parse_arn
+from ._arns import parse_arn, partition_of
 from ._errors import INDEX_NOT_FOUND, ServiceError, not_found
 from ._store import Backend
 from .operations.vectors import last_wins, validate_records
@@ -38,7 +38,7 @@ def seed(
     if len(records_metadata) != len(keys):
         raise ValueError("metadata must have one entry (or None) per key")
     parsed = parse_arn(index_arn)
-    if parsed is None or parsed.index is None:
+    if parsed is None or parsed.index is None or parsed.partition != partition_of(parsed.region):
         raise not_found(INDEX_NOT_FOUND)
     with backend.lock:
         bucket = backend.namespace(parsed.account, parsed.region).buckets.get(parsed.bucket)

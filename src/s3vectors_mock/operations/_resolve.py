@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .._arns import check_bucket_name, check_index_name, parse_arn
+from .._arns import check_bucket_name, check_index_name, parse_arn, partition_of
 from .._errors import (
     BUCKET_NAME_OR_ARN,
     BUCKET_NOT_FOUND,
@@ -39,12 +39,12 @@ class Address:
 
 
 def arn_address(request: Request, arn: str, member: str) -> Address:
-    """The address an ARN names. An ARN of another region names nothing the caller's regional endpoint holds (it
-    answers NotFound, as for a missing resource); another account's ARN is looked up in that account."""
+    """The address an ARN names. An ARN of another region or partition names nothing the caller's regional endpoint
+    holds (it answers NotFound, as for a missing resource); another account's ARN is looked up in that account."""
     parsed = parse_arn(arn)
     if parsed is None:
         raise validation_error(invalid_arn(arn), member)
-    here = parsed.region == request.region
+    here = parsed.region == request.region and parsed.partition == partition_of(request.region)
     return Address((parsed.account, parsed.region) if here else None, parsed.bucket, parsed.index)
 
 
