@@ -241,8 +241,7 @@ def _creates_mocked_client(args: Any, kwargs: Any) -> bool:
 def _create_client_without_credentials(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
     """Create an s3vectors client without resolving credentials while a mock is active, as botocore itself does
     for an UNSIGNED client: the mock answers it unsigned, so no credential_process runs and no profile whose
-    credentials cannot be had here (credential_source = Ec2InstanceMetadata, an expired SSO login) fails the
-    creation."""
+    credentials cannot be had here (credential_source = Ec2InstanceMetadata) fails the creation."""
     if not _creates_mocked_client(args, kwargs):
         return wrapped(*args, **kwargs)
     token = _creating_mocked_client.set(True)

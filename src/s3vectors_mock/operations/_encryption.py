@@ -5,14 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .._errors import validation_error
+from .._errors import ENCRYPTION_FIELD, KMS_KEY_NOT_ALLOWED, KMS_KEY_REQUIRED, validation_error
 
 AES256 = "AES256"
 KMS = "aws:kms"
 DEFAULT = {"sseType": AES256}
-# The service's fieldList names the member's shape, not its JSON path: a live CreateIndex answered the pairing error
-# with path "EncryptionConfiguration" (FarukAda/aws-langchain-s3-vector-ts, docs/evidence/index-encryption.md).
-FIELD = "EncryptionConfiguration"
 
 
 def encryption_from(config: Mapping[str, Any] | None) -> dict[str, Any] | None:
@@ -22,9 +19,9 @@ def encryption_from(config: Mapping[str, Any] | None) -> dict[str, Any] | None:
     sse_type = config.get("sseType")
     kms_key = config.get("kmsKeyArn")
     if kms_key is not None and sse_type != KMS:
-        raise validation_error("kmsKeyArn must not be specified when sseType is AES256.", FIELD)
+        raise validation_error(KMS_KEY_NOT_ALLOWED, ENCRYPTION_FIELD)
     if sse_type == KMS and kms_key is None:
-        raise validation_error("kmsKeyArn must be specified when sseType is set to aws:kms", FIELD)
+        raise validation_error(KMS_KEY_REQUIRED, ENCRYPTION_FIELD)
     result: dict[str, Any] = {"sseType": sse_type or AES256}
     if kms_key is not None:
         result["kmsKeyArn"] = kms_key

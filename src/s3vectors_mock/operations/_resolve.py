@@ -17,7 +17,7 @@ from .._errors import (
     BUCKET_NOT_FOUND,
     INDEX_NAME_OR_ARN,
     INDEX_NOT_FOUND,
-    invalid_arn,
+    INVALID_ARN,
     not_found,
     validation_error,
 )
@@ -43,7 +43,7 @@ def arn_address(request: Request, arn: str, member: str) -> Address:
     holds (it answers NotFound, as for a missing resource); another account's ARN is looked up in that account."""
     parsed = parse_arn(arn)
     if parsed is None:
-        raise validation_error(invalid_arn(arn), member)
+        raise validation_error(INVALID_ARN.format(arn=arn), member)
     here = parsed.region == request.region and parsed.partition == partition_of(request.region)
     return Address((parsed.account, parsed.region) if here else None, parsed.bucket, parsed.index)
 
@@ -58,7 +58,7 @@ def bucket_address(request: Request, params: Mapping[str, Any]) -> Address:
         return Address((request.account, request.region), name)
     address = arn_address(request, str(arn), "vectorBucketArn")
     if address.index is not None:
-        raise validation_error(invalid_arn(str(arn)), "vectorBucketArn")
+        raise validation_error(INVALID_ARN.format(arn=arn), "vectorBucketArn")
     return address
 
 
@@ -69,7 +69,7 @@ def index_address(request: Request, params: Mapping[str, Any]) -> Address:
     if arn is not None and bucket_name is None and index_name is None:
         address = arn_address(request, arn, "indexArn")
         if address.index is None:
-            raise validation_error(invalid_arn(arn), "indexArn")
+            raise validation_error(INVALID_ARN.format(arn=arn), "indexArn")
         return address
     if arn is None and bucket_name is not None and index_name is not None:
         check_bucket_name(bucket_name)

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from .._arns import bucket_arn, check_bucket_name
-from .._errors import BUCKET_EXISTS, BUCKET_NOT_EMPTY, ServiceError, conflict
+from .._errors import (
+    BUCKET_EXISTS,
+    BUCKET_NOT_EMPTY,
+    BUCKET_QUOTA,
+    CLASSIC_BUCKET,
+    conflict,
+    quota_exceeded,
+    validation_error,
+)
 from .._store import Bucket, now
 from ._encryption import DEFAULT, encryption_from
 from ._modes import CLASSIC, default_mode_for_bucket_created
@@ -24,10 +32,7 @@ def create_vector_bucket(request: Request, params: Params) -> Params:
     if name in namespace.buckets:
         raise conflict(BUCKET_EXISTS)
     if len(namespace.buckets) >= MAX_BUCKETS_PER_REGION:
-        raise ServiceError(
-            "ServiceQuotaExceededException",
-            f"You have reached the quota of {MAX_BUCKETS_PER_REGION} vector buckets per Region for this account",
-        )
+        raise quota_exceeded(BUCKET_QUOTA.format(limit=MAX_BUCKETS_PER_REGION))
     created = now()
     bucket = Bucket(
         name=name,
@@ -86,9 +91,6 @@ def put_vector_bucket_default_index_mode(request: Request, params: Params) -> Pa
     bucket = find_bucket(request, bucket_address(request, params))
     mode = params["defaultIndexMode"]
     if mode == CLASSIC and default_mode_for_bucket_created(bucket.creation_time) != CLASSIC:
-        raise ServiceError(
-            "ValidationException",
-            "CLASSIC index mode is only available for vector buckets created before 2026-09-30",
-        )
+        raise validation_error(CLASSIC_BUCKET)
     bucket.default_index_mode = mode
     return {}

@@ -5,7 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from .._arns import check_index_name, index_arn
-from .._errors import INDEX_EXISTS, ServiceError, conflict
+from .._errors import (
+    CLASSIC_INDEX,
+    CLASSIC_WITH_TEXT_SEARCH,
+    INDEX_EXISTS,
+    INDEX_QUOTA,
+    conflict,
+    quota_exceeded,
+    validation_error,
+)
 from .._store import Index, now
 from ..engine.table import VectorTable
 from ._encryption import encryption_from
@@ -36,10 +44,7 @@ def create_index(request: Request, params: Params) -> Params:
     if name in bucket.indexes:
         raise conflict(INDEX_EXISTS)
     if len(bucket.indexes) >= MAX_INDEXES_PER_BUCKET:
-        raise ServiceError(
-            "ServiceQuotaExceededException",
-            f"You have reached the quota of {MAX_INDEXES_PER_BUCKET} vector indexes per vector bucket",
-        )
+        raise quota_exceeded(INDEX_QUOTA.format(limit=MAX_INDEXES_PER_BUCKET))
     stored_configuration = None
     if configuration is not None:
         stored_configuration = {"nonFilterableMetadataKeys": requested_keys} if requested_keys else {}
@@ -119,13 +124,8 @@ def update_index_mode(request: Request, params: Params) -> Params:
     mode = params["indexMode"]
     if mode == CLASSIC and index.index_mode != CLASSIC:
         if default_mode_for_bucket_created(bucket.creation_time) != CLASSIC:
-            raise ServiceError(
-                "ValidationException",
-                "CLASSIC index mode is only available for indexes in vector buckets created before 2026-09-30",
-            )
+            raise validation_error(CLASSIC_INDEX)
         if index.text_search:
-            raise ServiceError(
-                "ValidationException", "An index with text search configurations must use ENHANCED index mode"
-            )
+            raise validation_error(CLASSIC_WITH_TEXT_SEARCH)
     index.index_mode = mode if mode in (CLASSIC, ENHANCED) else index.index_mode
     return {}

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import json
 
-from .._errors import POLICY_NOT_FOUND, not_found, validation_error
+from .._errors import INVALID_POLICY, POLICY_NOT_FOUND, not_found, validation_error
 from ._request import Params, Request
 from ._resolve import bucket_address, find_bucket
-
-INVALID_POLICY = "The policy is not a valid JSON policy document"
 
 
 def _check_policy_document(policy: str) -> None:

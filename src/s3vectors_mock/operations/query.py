@@ -10,7 +10,22 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .._errors import INVALID_QUERY_VECTOR, validation_error
+from .._errors import (
+    CLASSIC_QUERY_ON_ENHANCED,
+    DUPLICATE_QUERY_TEXT_KEY,
+    FULL_TEXT_NEEDS_ENHANCED,
+    INVALID_QUERY_VECTOR,
+    KEY_NOT_SEARCHABLE,
+    QUERY_NEEDS_VECTOR_OR_TEXTS,
+    QUERY_VECTOR_LENGTH,
+    QUERY_VECTOR_NOT_FINITE,
+    QUERY_VECTOR_ZERO_NORM,
+    TOO_MANY_CONSTRAINTS,
+    between,
+    smithy_validation_error,
+    validation_error,
+    violation,
+)
 from .._store import Index
 from ..engine.columns import BoolMask
 from ..engine.filters import constraint_count, evaluate_filter, parse_filter
@@ -44,23 +59,21 @@ def _query_vector(index: Index, values: Any) -> npt.NDArray[np.float32]:
         raise validation_error(
             INVALID_QUERY_VECTOR,
             "vector",
-            f"Invalid input: vector must have length {index.dimension}, but has length {length}",
+            QUERY_VECTOR_LENGTH.format(dimension=index.dimension, length=length),
         )
     with np.errstate(over="ignore", invalid="ignore"):
         query = np.asarray(values, dtype=np.float64).astype(np.float32)
     if not np.isfinite(query).all():
-        raise validation_error(INVALID_QUERY_VECTOR, "vector", "Invalid input: vector contains NaNs or Infs")
+        raise validation_error(INVALID_QUERY_VECTOR, "vector", QUERY_VECTOR_NOT_FINITE)
     if index.distance_metric == "cosine" and not np.any(query != 0):
-        raise validation_error(
-            INVALID_QUERY_VECTOR, "vector", "Invalid input: cosine distance does not support vectors with zero norm"
-        )
+        raise validation_error(INVALID_QUERY_VECTOR, "vector", QUERY_VECTOR_ZERO_NORM)
     return query
 
 
 def _effective_mode(index: Index, params: Params) -> str:
     requested = params.get("queryMode")
     if requested == CLASSIC and index.index_mode == ENHANCED:
-        raise validation_error("CLASSIC query mode cannot be used with an index in ENHANCED mode", "queryMode")
+        raise validation_error(CLASSIC_QUERY_ON_ENHANCED, "queryMode")
     return str(requested or index.index_mode)
 
 
@@ -68,12 +81,12 @@ def _check_request(params: Params) -> None:
     """The checks of the request alone, made before the index is looked up (see operations.dispatch)."""
     texts = params.get("queryTexts") or []
     if params.get("queryVector") is None and not texts:
-        raise validation_error("Either queryVector or queryTexts must be specified")
+        raise validation_error(QUERY_NEEDS_VECTOR_OR_TEXTS)
     seen: set[str] = set()
     for entry in texts:
         key = entry["metadataKey"]
         if key in seen:
-            raise validation_error(f"Duplicate metadataKey '{key}' in queryTexts", "queryTexts")
+            raise validation_error(DUPLICATE_QUERY_TEXT_KEY.format(key=key), "queryTexts")
         seen.add(key)
     if params.get("filter") is not None:
         # The filter's syntax; what depends on the index (non-filterable keys, $startsWith in CLASSIC mode, the
@@ -81,17 +94,17 @@ def _check_request(params: Params) -> None:
         parse_filter(params["filter"], frozenset(), allow_starts_with=True)
     cap = top_k_cap()
     if params["topK"] > cap:
-        message = f"Value at '/topK' failed to satisfy constraint: Member must be between 1 and {cap}, inclusive"
-        raise validation_error(f"1 validation error detected. {message}", "/topK", message)
+        # The model has no maximum for topK; the service's cap is worded as if it had (text chosen).
+        raise smithy_validation_error([violation("/topK", between(1, cap))])
 
 
 def _check_query_texts(index: Index, texts: list[dict[str, Any]], mode: str) -> None:
     if mode != ENHANCED:
-        raise validation_error("Full-text search requires ENHANCED index mode", "queryTexts")
+        raise validation_error(FULL_TEXT_NEEDS_ENHANCED, "queryTexts")
     for entry in texts:
         key = entry["metadataKey"]
         if key not in index.text_fields:
-            raise validation_error(f"Metadata key '{key}' is not configured for text search", "queryTexts")
+            raise validation_error(KEY_NOT_SEARCHABLE.format(key=key), "queryTexts")
 
 
 def _allowed_rows(index: Index, params: Params, mode: str) -> BoolMask | None:
@@ -99,9 +112,7 @@ def _allowed_rows(index: Index, params: Params, mode: str) -> BoolMask | None:
         return None
     node = parse_filter(params["filter"], index.non_filterable_keys, allow_starts_with=mode == ENHANCED)
     if mode == ENHANCED and constraint_count(node) > MAX_FILTER_CONSTRAINTS:
-        raise validation_error(
-            f"Invalid filter: a filter may have at most {MAX_FILTER_CONSTRAINTS} constraints", "filter"
-        )
+        raise validation_error(TOO_MANY_CONSTRAINTS.format(limit=MAX_FILTER_CONSTRAINTS), "filter")
     return evaluate_filter(node, index.table.columns, index.table.size)
 
 

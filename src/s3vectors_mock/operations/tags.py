@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from .._arns import parse_arn
-from .._errors import not_found, validation_error
+from .._errors import INVALID_RESOURCE_ARN, RESOURCE_NOT_FOUND, not_found, validation_error
 from .._store import Bucket, Index
 from ._request import Params, Request
 from ._resolve import Address, arn_address
 from ._tag_rules import check_tag_keys, merged_tags
 
-RESOURCE_NOT_FOUND = "The specified resource could not be found"
-
 
 def _address(request: Request, arn: str) -> Address:
     if parse_arn(arn) is None:
-        raise validation_error(f"Invalid resource ARN: {arn}", "resourceArn")
+        raise validation_error(INVALID_RESOURCE_ARN.format(arn=arn), "resourceArn")
     return arn_address(request, arn, "resourceArn")
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .._errors import validation_error
+from .._errors import SEGMENT_PAIR, SEGMENT_RANGE, VECTOR_DATA_MISSING, VECTOR_LENGTH, validation_error
 from .._records import as_float32_rows, check_key_bytes, check_metadata, first_vector_problem, record_error
 from .._store import Index
 from ._request import Params, Request
@@ -46,7 +46,7 @@ def validate_records(
         length = len(data[bad_length])
         raise record_error(
             keys[bad_length],
-            f"vector must have length {index.dimension}, but has length {length}",
+            VECTOR_LENGTH.format(dimension=index.dimension, length=length),
             f"{path}[{bad_length}]",
         )
     return matrix
@@ -79,7 +79,7 @@ def put_vectors(request: Request, params: Params) -> Params:
     for position, record in enumerate(records):
         values = (record.get("data") or {}).get("float32")
         if values is None:
-            raise record_error(record["key"], "vector data must be provided as float32", f"vectors[{position}].data")
+            raise record_error(record["key"], VECTOR_DATA_MISSING, f"vectors[{position}].data")
         data.append(values)
     check_key_bytes(keys, "vectors")  # a limit of the request alone: before the lookup, like every such check
     _, index = find_index(request, address)
@@ -140,11 +140,11 @@ def delete_vectors(request: Request, params: Params) -> Params:
 def _segment(params: Params) -> tuple[int, int]:
     count, position = params.get("segmentCount"), params.get("segmentIndex")
     if (count is None) != (position is None):
-        raise validation_error("segmentCount and segmentIndex must be specified together", "segmentCount")
+        raise validation_error(SEGMENT_PAIR, "segmentCount")
     if count is None or position is None:
         return 1, 0
     if position >= count:
-        raise validation_error("segmentIndex must be less than segmentCount", "segmentIndex")
+        raise validation_error(SEGMENT_RANGE, "segmentIndex")
     return count, position
 
 
