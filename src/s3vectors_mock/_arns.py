@@ -28,7 +28,7 @@ def _partitions() -> tuple[tuple[str, frozenset[str], re.Pattern[str]], ...]:
     )
 
 
-@functools.cache
+@functools.lru_cache(maxsize=256)  # bounded: regions come from callers (and from ARNs given to load_vectors)
 def known_partition_of(region: str) -> str | None:
     """The partition of ``region`` as botocore's endpoint rules find it (listed regions first, then each
     partition's region pattern), or None for a region no partition has (such as ``xx-nowhere-1``)."""

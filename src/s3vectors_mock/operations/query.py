@@ -193,8 +193,7 @@ def _rank(request: Request, index: Index, params: Params) -> list[Hit]:
     mode = _effective_mode(index, params)
     texts = params.get("queryTexts") or []
     vector_values = (params.get("queryVector") or {}).get("float32")
-    if vector_values is None and not texts:
-        _query_vector(index, None)  # a queryVector without float32 values (an empty union)
+    # Without texts the query vector is checked even when its union is empty (that is "invalid for this index").
     query = _query_vector(index, vector_values) if vector_values is not None or not texts else None
     if texts:
         _check_query_texts(index, texts, mode)
