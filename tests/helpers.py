@@ -7,6 +7,24 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from s3vectors_mock._service_model import client_model, has_member, operation_names
+
+
+def client_can(operation: str, member: str | None = None) -> bool:
+    """Whether the installed botocore's client can call ``operation`` (and send ``member``).
+
+    Tests skip on what the CLIENT can do, never on what the service does: today's service is the same for every
+    client, but a member the client's model lacks cannot be sent, and a response member it lacks is not parsed.
+    """
+    if member is None:
+        return operation in operation_names(client_model())
+    return has_member(operation, member, client_model())
+
+
+def needs_client(operation: str, member: str | None = None) -> pytest.MarkDecorator:
+    what = f"{operation}.{member}" if member else operation
+    return pytest.mark.skipif(not client_can(operation, member), reason=f"this botocore's client has no {what}")
+
 
 def make_index(client: Any, name: str = "test-index", dimension: int = 3, metric: str = "cosine", **extra: Any) -> str:
     arn: str = client.create_index(

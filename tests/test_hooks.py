@@ -46,10 +46,62 @@ def test_client_created_before_the_package_was_imported() -> None:
 
 def test_no_metadata_service_probe_while_active(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("AWS_EC2_METADATA_DISABLED")
+    # A session of its own: one made now keeps the metadata service enabled, and boto3's default session would
+    # carry that into later tests (which then probed 169.254.169.254 outside any mock).
+    session = boto3.Session()
     with mock_s3vectors():
         # With no credentials anywhere, botocore would probe 169.254.169.254 (the suite's socket guard forbids it).
-        client = boto3.client("s3vectors", region_name="us-east-1")
+        client = session.client("s3vectors", region_name="us-east-1")
         client.create_vector_bucket(vectorBucketName="no-imds")
+        # Other services' clients resolve credentials as usual, but find none on the network either.
+        session.client("s3", region_name="us-east-1")
+
+
+def _profiles(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A config file with a credential_process profile (which leaves a marker when it runs) and a role profile
+    whose source credentials only EC2 instance metadata could give; returns the marker's path."""
+    marker = tmp_path / "credential-process-ran"
+    script = tmp_path / "credentials.py"
+    script.write_text(
+        "import json, pathlib\n"
+        f"pathlib.Path({str(marker)!r}).write_text('ran')\n"
+        "print(json.dumps({'Version': 1, 'AccessKeyId': 'AKIDEXAMPLE', 'SecretAccessKey': 'secret'}))\n"
+    )
+    config = tmp_path / "config"
+    config.write_text(
+        f"[profile process]\ncredential_process = {sys.executable} {script}\n\n"
+        "[profile instance-role]\nrole_arn = arn:aws:iam::123456789012:role/tests\n"
+        "credential_source = Ec2InstanceMetadata\n"
+    )
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    return marker
+
+
+def test_no_credential_provider_runs_for_a_mocked_client(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    marker = _profiles(tmp_path, monkeypatch)
+    with mock_s3vectors():
+        for profile in ("process", "instance-role"):
+            client = boto3.Session(profile_name=profile).client("s3vectors", region_name="us-east-1")
+            client.create_vector_bucket(vectorBucketName=f"from-{profile}")
+            session = botocore.session.Session(profile=profile)
+            session.create_client("s3vectors", region_name="us-east-1").list_vector_buckets()
+    assert not marker.exists()
+    # Without a mock the same profile runs its process when the client is created (so the test above means it).
+    boto3.Session(profile_name="process").client("s3vectors", region_name="us-east-1")
+    assert marker.read_text() == "ran"
+
+
+async def test_no_credential_provider_runs_for_a_mocked_async_client(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    aiobotocore_session = pytest.importorskip("aiobotocore.session")
+    marker = _profiles(tmp_path, monkeypatch)
+    with mock_s3vectors():
+        for profile in ("process", "instance-role"):
+            session = aiobotocore_session.AioSession(profile=profile)
+            async with session.create_client("s3vectors", region_name="us-east-1") as client:
+                await client.create_vector_bucket(vectorBucketName=f"from-{profile}")
+    assert not marker.exists()
 
 
 def test_botocore_session_clients_are_mocked(mock: S3VectorsMock) -> None:

@@ -1,4 +1,8 @@
-"""Index modes (botocore ≥ 1.43.106): defaults, updates, queryMode, $startsWith, constraint limit, CLASSIC window."""
+"""Index modes: defaults, updates, queryMode, $startsWith, constraint limit, CLASSIC window.
+
+Today's service has index modes for every client; only the tests that send or read a mode need a botocore whose
+model has them (≥ 1.43.106).
+"""
 
 from __future__ import annotations
 
@@ -10,10 +14,9 @@ import boto3
 import pytest
 
 from s3vectors_mock import mock_s3vectors
-from s3vectors_mock.operations._modes import modes_supported
-from tests.helpers import error_of, make_index
+from tests.helpers import error_of, make_index, needs_client
 
-pytestmark = pytest.mark.skipif(not modes_supported(), reason="the installed botocore has no index modes")
+needs_modes = needs_client("UpdateIndexMode")
 BEFORE_ENHANCED = 1_758_000_000.0  # 2025-09-16, before the 2026-09-30 launch of ENHANCED
 
 
@@ -25,11 +28,13 @@ def old_bucket(client: Any) -> Iterator[str]:
     yield "old-bucket"
 
 
+@needs_modes
 def test_new_buckets_and_indexes_are_enhanced(client: Any, index: str) -> None:
     assert client.get_vector_bucket(vectorBucketName="test-bucket")["vectorBucket"]["defaultIndexMode"] == "ENHANCED"
     assert client.get_index(indexArn=index)["index"]["indexMode"] == "ENHANCED"
 
 
+@needs_modes
 def test_old_buckets_default_to_classic(client: Any, old_bucket: str) -> None:
     assert client.get_vector_bucket(vectorBucketName=old_bucket)["vectorBucket"]["defaultIndexMode"] == "CLASSIC"
     client.create_index(
@@ -38,6 +43,7 @@ def test_old_buckets_default_to_classic(client: Any, old_bucket: str) -> None:
     assert client.get_index(vectorBucketName=old_bucket, indexName="idx")["index"]["indexMode"] == "CLASSIC"
 
 
+@needs_modes
 def test_default_mode_changes_only_later_indexes(client: Any, old_bucket: str) -> None:
     client.create_index(
         vectorBucketName=old_bucket, indexName="before", dataType="float32", dimension=3, distanceMetric="cosine"
@@ -53,6 +59,7 @@ def test_default_mode_changes_only_later_indexes(client: Any, old_bucket: str) -
     assert modes == {"before": "CLASSIC", "after": "ENHANCED"}
 
 
+@needs_modes
 def test_classic_is_refused_for_new_buckets(client: Any, index: str) -> None:
     with pytest.raises(client.exceptions.ValidationException):
         client.put_vector_bucket_default_index_mode(vectorBucketName="test-bucket", defaultIndexMode="CLASSIC")
@@ -61,6 +68,7 @@ def test_classic_is_refused_for_new_buckets(client: Any, index: str) -> None:
     assert client.get_index(indexArn=index)["index"]["indexMode"] == "ENHANCED"
 
 
+@needs_modes
 def test_update_index_mode_both_ways_in_an_old_bucket(client: Any, old_bucket: str) -> None:
     client.create_index(
         vectorBucketName=old_bucket, indexName="idx", dataType="float32", dimension=3, distanceMetric="cosine"
@@ -71,6 +79,7 @@ def test_update_index_mode_both_ways_in_an_old_bucket(client: Any, old_bucket: s
     assert client.get_index(vectorBucketName=old_bucket, indexName="idx")["index"]["indexMode"] == "CLASSIC"
 
 
+@needs_modes
 def test_query_mode(client: Any, old_bucket: str, index: str) -> None:
     client.put_vectors(indexArn=index, vectors=[{"key": "a", "data": {"float32": [1, 0, 0]}}])
     with pytest.raises(client.exceptions.ValidationException):
@@ -127,6 +136,7 @@ def test_at_most_100_constraints_on_enhanced(client: Any, index: str) -> None:
         client.query_vectors(indexArn=index, topK=1, queryVector={"float32": [1, 0, 0]}, filter=too_many)
 
 
+@needs_modes
 def test_classic_window_reproduces_the_shortfall() -> None:
     with mock_s3vectors(classic_search_window=5):
         client = boto3.client("s3vectors", region_name="us-east-1")

@@ -56,6 +56,15 @@ def test_metadata_configuration_and_encryption_are_reported(client: Any, bucket:
     assert index["encryptionConfiguration"] == {"sseType": "aws:kms", "kmsKeyArn": key}
 
 
+def test_kms_pairing_error_names_the_encryption_configuration(client: Any, bucket: str) -> None:
+    key = "arn:aws:kms:us-east-1:123456789012:key/k"
+    with pytest.raises(client.exceptions.ValidationException) as excinfo:
+        make_index(client, "aes", encryptionConfiguration={"sseType": "AES256", "kmsKeyArn": key})
+    message = "kmsKeyArn must not be specified when sseType is AES256."
+    assert error_of(excinfo) == ("ValidationException", message, 400)
+    assert excinfo.value.response["fieldList"] == [{"path": "EncryptionConfiguration", "message": message}]
+
+
 def test_index_without_encryption_reports_the_buckets(client: Any, index: str) -> None:
     described = client.get_index(indexArn=index)["index"]
     assert described["encryptionConfiguration"] == {"sseType": "AES256"}

@@ -8,11 +8,9 @@ import numpy as np
 import pytest
 
 from s3vectors_mock import S3VectorsMock
-from s3vectors_mock._service_model import client_model, has_member
+from tests.helpers import needs_client
 
-pytestmark = pytest.mark.skipif(
-    not has_member("QueryVectors", "nextToken", client_model()), reason="no QueryVectors pagination"
-)
+pytestmark = needs_client("QueryVectors", "nextToken")
 
 
 @pytest.fixture

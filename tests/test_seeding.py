@@ -90,3 +90,24 @@ def test_seeded_metadata_is_isolated_from_the_callers_dicts(mock: S3VectorsMock,
     (vector,) = client.get_vectors(indexArn=index, keys=["a"], returnMetadata=True)["vectors"]
     assert vector["metadata"] == {"tags": ["a"], "n": 1}
     assert client.query_vectors(indexArn=index, topK=1, queryVector={"float32": [1, 1, 1]}, filter={"n": 1})["vectors"]
+
+
+def test_key_too_long_is_putvectors_text(mock: S3VectorsMock, client: Any, index: str) -> None:
+    """load_vectors words a key over 1024 characters exactly as PutVectors does (the recorded Smithy text)."""
+    key = "k" * 1025
+    with pytest.raises(ClientError) as seeding:
+        mock.load_vectors(index, ["fine", key], np.ones((2, 3)))
+    with pytest.raises(ClientError) as putting:
+        client.put_vectors(
+            indexArn=index,
+            vectors=[{"key": "fine", "data": {"float32": [1, 1, 1]}}, {"key": key, "data": {"float32": [1, 1, 1]}}],
+        )
+    assert (
+        seeding.value.response["Error"]
+        == putting.value.response["Error"]
+        == {
+            "Code": "ValidationException",
+            "Message": "1 validation error detected. Value with length 1025 at '/vectors/1/key' failed to satisfy "
+            "constraint: Member must have length between 1 and 1024, inclusive",
+        }
+    )

@@ -7,13 +7,10 @@ from typing import Any
 
 import pytest
 
-from s3vectors_mock._service_model import client_model, has_member
 from s3vectors_mock.engine.text import analyzer
-from tests.helpers import error_of, make_index
+from tests.helpers import error_of, make_index, needs_client
 
-pytestmark = pytest.mark.skipif(
-    not has_member("QueryVectors", "queryTexts", client_model()), reason="no full-text search in this model"
-)
+pytestmark = needs_client("QueryVectors", "queryTexts")
 
 CORPUS = {
     "d1": "The quick brown fox jumps over the lazy dog",

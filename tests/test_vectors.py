@@ -41,6 +41,17 @@ def test_get_omits_missing_and_ignores_duplicates(client: Any, index: str) -> No
     assert client.get_vectors(indexArn=index, keys=["missing"])["vectors"] == []
 
 
+def test_get_does_not_answer_in_request_order(client: Any, index: str) -> None:
+    # The live sample (FarukAda/aws-langchain-s3-vector-ts, docs/evidence/get-vectors-absent-keys.md).
+    put(client, index, ("same", [1, 0, 0], {"g": "a"}), ("orth", [0, 1, 0], {"g": "a"}))
+    vectors = client.get_vectors(indexArn=index, keys=["same", "does-not-exist", "orth"], returnMetadata=True)
+    assert vectors["vectors"] == [{"key": "orth", "metadata": {"g": "a"}}, {"key": "same", "metadata": {"g": "a"}}]
+    # Key-hash order (CRC32 of the key), whatever order the request has: a sorted request is reordered too.
+    put(client, index, ("a", [1, 0, 0], None), ("b", [0, 1, 0], None), ("c", [0, 0, 1], None))
+    for keys in (["a", "b", "c"], ["c", "a", "b"], ["b", "c", "a"]):
+        assert [v["key"] for v in client.get_vectors(indexArn=index, keys=keys)["vectors"]] == ["c", "b", "a"]
+
+
 def test_metadata_is_empty_object_when_none_was_stored(client: Any, index: str) -> None:
     put(client, index, ("a", [1, 0, 0], None))
     (vector,) = client.get_vectors(indexArn=index, keys=["a"], returnMetadata=True)["vectors"]

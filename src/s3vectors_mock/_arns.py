@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
+
+import botocore.loaders
 
 from ._errors import INVALID_BUCKET_NAME, INVALID_INDEX_NAME, validation_error
 
@@ -15,12 +18,34 @@ _ARN = re.compile(
 )
 
 
+@functools.cache
+def _partitions() -> tuple[tuple[str, frozenset[str], re.Pattern[str]], ...]:
+    # botocore's partition data (partitions.json, the file its endpoint rules resolve regions with; present and
+    # alike from 1.42.1 on): each partition's id, its listed regions and the pattern of its future regions.
+    data = botocore.loaders.create_loader().load_data("partitions")
+    return tuple(
+        (entry["id"], frozenset(entry["regions"]), re.compile(entry["regionRegex"])) for entry in data["partitions"]
+    )
+
+
+@functools.lru_cache(maxsize=256)  # bounded: regions come from callers (and from ARNs given to load_vectors)
+def known_partition_of(region: str) -> str | None:
+    """The partition of ``region`` as botocore's endpoint rules find it (listed regions first, then each
+    partition's region pattern), or None for a region no partition has (such as ``xx-nowhere-1``)."""
+    partitions = _partitions()
+    for partition, regions, _ in partitions:
+        if region in regions:
+            return partition
+    for partition, _, pattern in partitions:
+        if pattern.match(region):
+            return partition
+    return None
+
+
 def partition_of(region: str) -> str:
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    return "aws"
+    """The partition in the ARNs of ``region``'s resources; botocore's rules fall back to ``aws`` for an unknown
+    region, which only a client with a custom endpoint can reach (see _hooks)."""
+    return known_partition_of(region) or "aws"
 
 
 def check_bucket_name(name: str) -> None:
@@ -43,6 +68,7 @@ def index_arn(region: str, account: str, bucket: str, index: str) -> str:
 
 @dataclass(frozen=True)
 class ParsedArn:
+    partition: str
     region: str
     account: str
     bucket: str
@@ -53,4 +79,4 @@ def parse_arn(arn: str) -> ParsedArn | None:
     match = _ARN.fullmatch(arn)
     if match is None:
         return None
-    return ParsedArn(match["region"], match["account"], match["bucket"], match["index"])
+    return ParsedArn(match["partition"], match["region"], match["account"], match["bucket"], match["index"])

@@ -6,14 +6,14 @@ import threading
 from collections import deque
 from dataclasses import dataclass
 
-from ._errors import STATUS_BY_CODE, ServiceError
+from ._errors import INJECTED, INTERNAL_ERROR, STATUS_BY_CODE, THROTTLED, TIMED_OUT, UNAVAILABLE, ServiceError
 from ._service_model import operation_model, operation_names
 
 DEFAULT_MESSAGES = {
-    "TooManyRequestsException": "Rate exceeded",
-    "ServiceUnavailableException": "Currently unable to handle the request",
-    "InternalServerException": "Internal server error",
-    "RequestTimeoutException": "Request timed out",
+    "TooManyRequestsException": THROTTLED,
+    "ServiceUnavailableException": UNAVAILABLE,
+    "InternalServerException": INTERNAL_ERROR,
+    "RequestTimeoutException": TIMED_OUT,
 }
 
 
@@ -30,9 +30,11 @@ class _Latency:
 
 
 def check_operation(operation: str) -> None:
+    # Faults belong to the service, which has today's operations whatever botocore is installed (a client whose
+    # model lacks the operation simply never calls it).
     if operation not in operation_names():
         known = ", ".join(sorted(operation_names()))
-        raise ValueError(f"{operation!r} is not an s3vectors operation of the installed botocore; known: {known}")
+        raise ValueError(f"{operation!r} is not an s3vectors operation; known: {known}")
 
 
 class Faults:
@@ -50,7 +52,7 @@ class Faults:
             raise ValueError(f"unknown error code {code!r}")
         if times < 1:
             raise ValueError("times must be at least 1")
-        text = message or DEFAULT_MESSAGES.get(code, f"{code} injected by s3vectors-mock")
+        text = message or DEFAULT_MESSAGES.get(code, INJECTED.format(code=code))
         with self._lock:
             self._errors.setdefault(operation, deque()).append(_Fault(ServiceError(code, text), times))
 

@@ -4,32 +4,40 @@ Every s3vectors client gets four handlers, registered on its own event emitter t
 (so clients created before the mock started, or before this package was imported, are mocked too):
 
 * ``before-parameter-build`` keeps the API parameters exactly as the caller passed them;
-* ``before-call`` answers the call from the active mock; botocore then skips signing and HTTP altogether;
+* ``before-call`` answers the call from the active mock; botocore then skips signing and HTTP altogether (a client
+  of a region no partition has gets the EndpointConnectionError it would get against AWS);
 * ``choose-signer`` makes requests unsigned while a mock is active, so no credentials are ever needed;
 * ``before-send`` answers the requests a mock deliberately routes through botocore's send path (where its retry
   machinery runs), and fails closed on any other s3vectors request that got that far while a mock is active.
 
 When no mock is active every handler returns None and the client behaves exactly as without this package.
 
-One more guard: while a mock is active, the credential providers that reach the network (the EC2 instance
-metadata service and the container credentials endpoint) find nothing instead of probing, so creating a client on
-a machine with no credentials never opens a connection. ``os.environ`` is never touched.
+Two more guards, since the mock never needs credentials (its answers are unsigned): an s3vectors client created
+while a mock is active resolves no credentials at all (no credential_process runs, no profile fails the creation),
+and the credential providers that reach the network (the EC2 instance metadata service and the container
+credentials endpoint) find nothing instead of probing, for any client created meanwhile. ``os.environ`` is never
+touched.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import inspect
 import threading
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import botocore
 import botocore.client
 import botocore.credentials
+import botocore.session
 import wrapt
+from botocore.exceptions import EndpointConnectionError
 
+from ._arns import known_partition_of
 from ._botocore_responses import as_async_response, failure, send_stage_response, success
 from ._errors import ServiceError
 from ._exceptions import S3VectorsMockError
@@ -113,7 +121,13 @@ class _Answering:
             return None
         operation = model.name
         api_params = context.get(PARAMS_KEY, {})
-        caller = Caller(service.options.account_id, context.get("client_region") or "us-east-1", client_model())
+        region = context.get("client_region") or "us-east-1"
+        url = params.get("url", "")
+        if _nowhere(region, url):
+            # What the client meets against AWS: botocore makes up an endpoint for the unknown region, and no such
+            # host answers. A client with its own endpoint_url reaches that endpoint whatever its region.
+            raise EndpointConnectionError(endpoint_url=url)
+        caller = Caller(service.options.account_id, region, client_model())
         body = params.get("body")
         body = b"" if body is None else body
         if service.routes_through_send(operation):
@@ -123,7 +137,6 @@ class _Answering:
             ticket = service.park(ParkedRequest(operation, api_params, caller, len(body)))
             params.setdefault("headers", {})[TICKET_HEADER] = ticket
             return None
-        url = params.get("url", "")
         size = body_size(body, MAX_BODY_BYTES)
 
         def answer() -> Any:
@@ -157,6 +170,13 @@ class _Answering:
 
     def _wire(self, response: Any) -> Any:
         return as_async_response(response) if self.is_async else response
+
+
+def _nowhere(region: str, url: str) -> bool:
+    """Whether ``url`` is the endpoint botocore derived from a region no partition has (``xx-nowhere-1``)."""
+    if known_partition_of(region) is not None:
+        return False
+    return region in (urlsplit(url).hostname or "").split(".")
 
 
 _SYNC = _Answering(is_async=False)
@@ -217,6 +237,52 @@ def _no_network_credentials_async(wrapped: Any, instance: Any, args: Any, kwargs
 
 NETWORK_CREDENTIAL_PROVIDERS = ("InstanceMetadataProvider", "ContainerProvider")
 
+# Set while an s3vectors client is created with a mock active: its session then resolves no credentials at all.
+_creating_mocked_client: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "s3vectors_mock_creating_client", default=False
+)
+
+
+def _creates_mocked_client(args: Any, kwargs: Any) -> bool:
+    service_name = kwargs.get("service_name", args[0] if args else None)
+    return service_name == SERVICE_NAME and active_services.current() is not None
+
+
+def _create_client_without_credentials(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
+    """Create an s3vectors client without resolving credentials while a mock is active, as botocore itself does
+    for an UNSIGNED client: the mock answers it unsigned, so no credential_process runs and no profile whose
+    credentials cannot be had here (credential_source = Ec2InstanceMetadata) fails the creation."""
+    if not _creates_mocked_client(args, kwargs):
+        return wrapped(*args, **kwargs)
+    token = _creating_mocked_client.set(True)
+    try:
+        return wrapped(*args, **kwargs)
+    finally:
+        _creating_mocked_client.reset(token)
+
+
+def _session_credentials(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
+    # Not cached on the session when skipped: its other clients resolve credentials as usual.
+    return None if _creating_mocked_client.get() else wrapped(*args, **kwargs)
+
+
+async def _create_client_without_credentials_async(wrapped: Any, args: Any, kwargs: Any) -> Any:
+    token = _creating_mocked_client.set(True)
+    try:
+        return await wrapped(*args, **kwargs)
+    finally:
+        _creating_mocked_client.reset(token)
+
+
+def _aio_create_client(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
+    if not _creates_mocked_client(args, kwargs):
+        return wrapped(*args, **kwargs)
+    return _create_client_without_credentials_async(wrapped, args, kwargs)
+
+
+def _aio_session_credentials(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
+    return _nothing() if _creating_mocked_client.get() else wrapped(*args, **kwargs)
+
 
 def install() -> None:
     """Wrap botocore's (and, once imported, aiobotocore's) client call method, once per process."""
@@ -227,8 +293,11 @@ def install() -> None:
         wrapt.wrap_function_wrapper(botocore.client.BaseClient, "_make_api_call", _hook_then_call)
         for provider in NETWORK_CREDENTIAL_PROVIDERS:
             wrapt.wrap_function_wrapper(getattr(botocore.credentials, provider), "load", _no_network_credentials)
+        wrapt.wrap_function_wrapper(botocore.session.Session, "create_client", _create_client_without_credentials)
+        wrapt.wrap_function_wrapper(botocore.session.Session, "get_credentials", _session_credentials)
         wrapt.register_post_import_hook(_wrap_aiobotocore_client, "aiobotocore.client")
         wrapt.register_post_import_hook(_wrap_aiobotocore_credentials, "aiobotocore.credentials")
+        wrapt.register_post_import_hook(_wrap_aiobotocore_session, "aiobotocore.session")
         _installed = True
 
 
@@ -241,3 +310,10 @@ def _wrap_aiobotocore_credentials(module: Any) -> None:
         cls = getattr(module, f"Aio{provider}", None)
         if cls is not None and "load" in vars(cls):
             wrapt.wrap_function_wrapper(cls, "load", _no_network_credentials_async)
+
+
+def _wrap_aiobotocore_session(module: Any) -> None:
+    # AioSession.create_client returns a context manager; the client is made (and credentials resolved) in the
+    # coroutine _create_client, which AioSession defines itself, like its awaitable get_credentials.
+    wrapt.wrap_function_wrapper(module.AioSession, "_create_client", _aio_create_client)
+    wrapt.wrap_function_wrapper(module.AioSession, "get_credentials", _aio_session_credentials)

@@ -10,7 +10,7 @@ import threading
 import time
 from collections import deque
 
-from ._errors import ServiceError
+from ._errors import throttled
 
 MAX_REQUESTS_PER_SECOND = 1_000
 MAX_VECTORS_PER_SECOND = 2_500
@@ -32,7 +32,7 @@ class WriteRateLimiter:
                 recent.popleft()
             written = sum(count for _, count in recent)
             if len(recent) + 1 > MAX_REQUESTS_PER_SECOND or written + vectors > MAX_VECTORS_PER_SECOND:
-                raise ServiceError("TooManyRequestsException", "Rate exceeded")
+                raise throttled()
             recent.append((now, vectors))
 
     def clear(self) -> None:

@@ -14,18 +14,33 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ._errors import ServiceError, validation_error
+from ._errors import (
+    FILTERABLE_METADATA_TOO_LARGE,
+    KEY_TOO_LONG,
+    METADATA_ARRAY_TYPE,
+    METADATA_EMPTY_ARRAY,
+    METADATA_NOT_FINITE,
+    METADATA_NOT_OBJECT,
+    METADATA_NULL,
+    METADATA_TOO_LARGE,
+    METADATA_TOO_MANY_KEYS,
+    METADATA_VALUE_TYPE,
+    RECORD_INVALID,
+    VECTOR_NOT_FINITE,
+    VECTOR_ZERO_NORM,
+    ServiceError,
+    validation_error,
+)
 
 MAX_KEY_BYTES = 1024
 MAX_METADATA_KEYS = 50
 MAX_FILTERABLE_BYTES = 2048
 MAX_METADATA_BYTES = 40960
-KEY_TOO_LONG = "Record key length exceeds the maximum allowed"
 CHECK_BLOCK_ROWS = 8192
 
 
 def record_error(key: str, problem: str, path: str) -> ServiceError:
-    return validation_error(f"Invalid record for key '{key}': {problem}", path, problem)
+    return validation_error(RECORD_INVALID.format(key=key, problem=problem), path, problem)
 
 
 def check_key_bytes(keys: Sequence[str], path: str) -> None:
@@ -46,29 +61,29 @@ def _value_cost(value: Any) -> int:
 
 def _value_problem(value: Any) -> str | None:
     if value is None:
-        return "Metadata values must not be null"
+        return METADATA_NULL
     if isinstance(value, (bool, str)):
         return None
     if isinstance(value, (int, float)):
-        return None if math.isfinite(value) else "Metadata numbers must be finite"
+        return None if math.isfinite(value) else METADATA_NOT_FINITE
     if isinstance(value, (list, tuple)):
         if not value:
-            return "Empty arrays are not allowed in metadata"
+            return METADATA_EMPTY_ARRAY
         for element in value:
             if isinstance(element, bool) or not isinstance(element, (str, int, float)):
-                return "Metadata array values must be strings or numbers"
+                return METADATA_ARRAY_TYPE
             if isinstance(element, float) and not math.isfinite(element):
-                return "Metadata numbers must be finite"
+                return METADATA_NOT_FINITE
         return None
-    return "Metadata values must be strings, numbers, booleans, or arrays"
+    return METADATA_VALUE_TYPE
 
 
 def check_metadata(key: str, metadata: Any, non_filterable: frozenset[str], path: str) -> None:
     """Raise the service's error if ``metadata`` breaks the type or size rules (spec §1.4)."""
     if not isinstance(metadata, Mapping):
-        raise record_error(key, "Metadata must be an object", path)
+        raise record_error(key, METADATA_NOT_OBJECT, path)
     if len(metadata) > MAX_METADATA_KEYS:
-        raise record_error(key, f"Metadata object must have at most {MAX_METADATA_KEYS} keys", path)
+        raise record_error(key, METADATA_TOO_MANY_KEYS.format(limit=MAX_METADATA_KEYS), path)
     total = filterable = 4
     for name, value in metadata.items():
         kind = type(value)
@@ -87,9 +102,9 @@ def check_metadata(key: str, metadata: Any, non_filterable: frozenset[str], path
         if name not in non_filterable:
             filterable += cost
     if filterable > MAX_FILTERABLE_BYTES:
-        raise record_error(key, f"Filterable metadata must have at most {MAX_FILTERABLE_BYTES} bytes", path)
+        raise record_error(key, FILTERABLE_METADATA_TOO_LARGE.format(limit=MAX_FILTERABLE_BYTES), path)
     if total > MAX_METADATA_BYTES:
-        raise record_error(key, f"Metadata object must have at most {MAX_METADATA_BYTES} bytes", path)
+        raise record_error(key, METADATA_TOO_LARGE.format(limit=MAX_METADATA_BYTES), path)
 
 
 def vector_problems(
@@ -128,5 +143,5 @@ def first_vector_problem(matrix: npt.NDArray[np.float32], metric: str) -> tuple[
         return None
     position = int(bad[0])
     if not_finite[position]:
-        return position, "vector contains NaNs or Infs"
-    return position, "cosine distance does not support vectors with zero norm"
+        return position, VECTOR_NOT_FINITE
+    return position, VECTOR_ZERO_NORM

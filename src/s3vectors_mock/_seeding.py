@@ -8,8 +8,8 @@ from typing import Any, cast
 import numpy as np
 import numpy.typing as npt
 
-from ._arns import parse_arn
-from ._errors import INDEX_NOT_FOUND, ServiceError, not_found
+from ._arns import parse_arn, partition_of
+from ._errors import INDEX_NOT_FOUND, MUST_BE_OF_TYPE, between, not_found, smithy_validation_error, violation
 from ._store import Backend
 from .operations.vectors import last_wins, validate_records
 
@@ -38,7 +38,7 @@ def seed(
     if len(records_metadata) != len(keys):
         raise ValueError("metadata must have one entry (or None) per key")
     parsed = parse_arn(index_arn)
-    if parsed is None or parsed.index is None:
+    if parsed is None or parsed.index is None or parsed.partition != partition_of(parsed.region):
         raise not_found(INDEX_NOT_FOUND)
     with backend.lock:
         bucket = backend.namespace(parsed.account, parsed.region).buckets.get(parsed.bucket)
@@ -47,11 +47,13 @@ def seed(
             raise not_found(INDEX_NOT_FOUND)
         for position, key in enumerate(keys):
             if not isinstance(key, str) or not 1 <= len(key) <= 1024:
-                raise ServiceError(
-                    "ValidationException",
-                    f"1 validation error detected. Value at '/vectors/{position}/key' failed to satisfy "
-                    "constraint: Member must have length between 1 and 1024, inclusive",
+                path = f"/vectors/{position}/key"
+                problem = (
+                    violation(path, between(1, 1024, "have length "), length=len(key))
+                    if isinstance(key, str)
+                    else violation(path, MUST_BE_OF_TYPE.format(type="a string"))
                 )
+                raise smithy_validation_error([problem])
         checked = validate_records(index, keys, cast(Any, matrix), records_metadata)
         keep = last_wins(keys)
         if len(keep) == len(keys):  # no repeated key: store the checked matrix as it is, without a copy

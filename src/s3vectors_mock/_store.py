@@ -38,7 +38,7 @@ class Index:
     distance_metric: str
     metadata_configuration: dict[str, Any] | None
     encryption: dict[str, Any] | None
-    index_mode: str | None
+    index_mode: str
     table: VectorTable
     tags: dict[str, str] = field(default_factory=dict)
     text_search: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -80,7 +80,7 @@ class Bucket:
     arn: str
     creation_time: datetime
     encryption: dict[str, Any]
-    default_index_mode: str | None = None
+    default_index_mode: str  # CLASSIC or ENHANCED: today's service gives every bucket one
     policy: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
     indexes: dict[str, Index] = field(default_factory=dict)

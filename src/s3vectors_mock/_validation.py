@@ -15,7 +15,17 @@ from typing import Any
 import regex
 from botocore.model import ListShape, MapShape, Shape, StructureShape
 
-from ._errors import FieldError, ServiceError
+from ._errors import (
+    MUST_BE_IN_ENUM,
+    MUST_BE_OF_TYPE,
+    MUST_MATCH_PATTERN,
+    FieldError,
+    bounds,
+    null_violation,
+    smithy_validation_error,
+    undecodable,
+    violation,
+)
 from ._service_model import operation_model
 
 
@@ -38,19 +48,13 @@ class _Violations:
         self.items: list[FieldError] = []
         self.undecodable = False  # a lone surrogate somewhere: the service cannot even read the body
 
-    def add(self, path: str, message: str) -> None:
-        self.items.append(FieldError(path, message))
+    def add(self, item: FieldError) -> None:
+        self.items.append(item)
 
 
-def _describe_bounds(shape: Shape, noun: str) -> str | None:
-    low, high = shape.metadata.get("min"), shape.metadata.get("max")
-    if low is not None and high is not None:
-        return f"Member must {noun}between {low} and {high}, inclusive"
-    if low is not None:
-        return f"Member must {noun}greater than or equal to {low}"
-    if high is not None:
-        return f"Member must {noun}less than or equal to {high}"
-    return None
+def _describe_bounds(shape: Shape, verb: str) -> str:
+    low, high = _bounds(shape)
+    return bounds(low, high, verb) or ""
 
 
 @functools.cache
@@ -105,14 +109,13 @@ def _all_numbers(values: Any) -> bool:
 
 def _check_size(shape: Shape, value: Any, path: str, out: _Violations) -> None:
     if _outside(shape, len(value)):
-        constraint = _describe_bounds(shape, "have length ")
-        out.add(path, f"Value with size {len(value)} at '{path}' failed to satisfy constraint: {constraint}")
+        out.add(violation(path, _describe_bounds(shape, "have length "), size=len(value)))
 
 
 def _check(shape: Shape, value: Any, path: str, out: _Violations) -> None:
     if not _type_ok(shape, value):
         word = _TYPE_WORDS.get(shape.type_name, shape.type_name)
-        out.add(path, f"Value at '{path}' failed to satisfy constraint: Member must be {word}")
+        out.add(violation(path, MUST_BE_OF_TYPE.format(type=word)))
         return
     kind = shape.type_name
     if kind == "string":
@@ -121,7 +124,7 @@ def _check(shape: Shape, value: Any, path: str, out: _Violations) -> None:
         _check_string(shape, value, path, out)
     elif kind in ("integer", "long", "float", "double"):
         if _outside(shape, value):
-            out.add(path, f"Value at '{path}' failed to satisfy constraint: {_describe_bounds(shape, 'be ')}")
+            out.add(violation(path, _describe_bounds(shape, "be ")))
     elif isinstance(shape, StructureShape):
         if shape.metadata.get("document"):
             # Free-form JSON (filters, metadata): the service's own rules check it, once it can decode it.
@@ -129,10 +132,7 @@ def _check(shape: Shape, value: Any, path: str, out: _Violations) -> None:
             return
         for name in shape.required_members:
             if value.get(name) is None:
-                member_path = f"{path}/{name}"
-                out.add(
-                    member_path, f"Value null at '{member_path}' failed to satisfy constraint: Member must not be null"
-                )
+                out.add(null_violation(f"{path}/{name}"))
         for name, member_value in value.items():
             member_shape = shape.members.get(name)
             if member_shape is not None and member_value is not None:
@@ -157,20 +157,12 @@ def _string_rules(shape: Shape) -> tuple[list[str] | None, str | None]:
 
 def _check_string(shape: Shape, value: str, path: str, out: _Violations) -> None:
     if _outside(shape, len(value)):
-        out.add(
-            path,
-            f"Value with length {len(value)} at '{path}' failed to satisfy constraint: "
-            f"{_describe_bounds(shape, 'have length ')}",
-        )
+        out.add(violation(path, _describe_bounds(shape, "have length "), length=len(value)))
     enum, pattern = _string_rules(shape)
     if enum and value not in enum:
-        out.add(
-            path,
-            f"Value at '{path}' failed to satisfy constraint: Member must satisfy enum value set: [{', '.join(enum)}]",
-        )
+        out.add(violation(path, MUST_BE_IN_ENUM.format(values=", ".join(enum))))
     if pattern and not _compiled(pattern).fullmatch(value):
-        constraint = f"Member must satisfy regular expression pattern: ^{pattern}$"
-        out.add(path, f"Value at '{path}' failed to satisfy constraint: {constraint}")
+        out.add(violation(path, MUST_MATCH_PATTERN.format(pattern=pattern)))
 
 
 def _find_lone_surrogate(value: Any) -> bool:
@@ -191,7 +183,7 @@ def _find_lone_surrogate(value: Any) -> bool:
 
 
 def validate_request(operation: str, params: Mapping[str, Any]) -> None:
-    """Raise the ServiceError the service answers when ``params`` break the installed model's constraints."""
+    """Raise the ServiceError the service answers when ``params`` break the service model's constraints."""
     shape = operation_model(operation).input_shape
     if shape is None:
         return
@@ -199,9 +191,6 @@ def validate_request(operation: str, params: Mapping[str, Any]) -> None:
     _check(shape, params, "", violations)
     if violations.undecodable:
         # The service cannot decode such a body; it answers with an error that is not in the model.
-        raise ServiceError("SerializationException", "UnknownError")
+        raise undecodable()
     if violations.items:
-        count = len(violations.items)
-        noun = "error" if count == 1 else "errors"
-        joined = "; ".join(item.message for item in violations.items)
-        raise ServiceError("ValidationException", f"{count} validation {noun} detected. {joined}", violations.items)
+        raise smithy_validation_error(violations.items)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .._errors import BODY_TOO_LARGE, ServiceError, validation_error
+from .._errors import BODY_TOO_LARGE, not_implemented, validation_error
 from .._service_model import operation_names
 from .._validation import validate_request
 from . import buckets, indexes, policies, query, tags, text_config, vectors
@@ -41,21 +41,21 @@ OPERATIONS: dict[str, Operation] = {
     "QueryVectors": query.query_vectors,
 }
 
-NOT_IMPLEMENTED = "NotImplemented"
-
 
 def dispatch(request: Request, operation: str, params: Params, body_size: int = 0) -> Params:
     """Run one operation as the service would, raising :class:`ServiceError` for every failure.
 
-    Validation happens before any state is touched, and each operation runs under the backend's lock, so a failed
-    request changes nothing and concurrent requests behave as some serial order of them.
+    One order of checks for every operation, as the service validates a request before it looks anything up:
+    the request alone (the body's size, the model's constraints, then each operation's own rules of syntax and
+    its limits), then the lookup of the bucket or index it names (NotFoundException), then the state of what was
+    found (conflicts, modes, what depends on the index). So an invalid request naming a missing resource is a
+    ValidationException, never a NotFoundException. Nothing is changed before every check has passed, and each
+    operation runs under the backend's lock, so a failed request changes nothing and concurrent requests behave
+    as some serial order of them.
     """
     handler = OPERATIONS.get(operation)
     if handler is None or operation not in operation_names():
-        raise ServiceError(
-            NOT_IMPLEMENTED,
-            f"s3vectors-mock does not implement the operation {operation!r}; the call was not sent anywhere",
-        )
+        raise not_implemented(operation)
     if body_size > MAX_BODY_BYTES:
         raise validation_error(BODY_TOO_LARGE)
     validate_request(operation, params)

@@ -1,4 +1,8 @@
-"""Index modes (2026): which the installed model offers, and what a bucket defaults to."""
+"""Index modes (2026): what a bucket defaults to.
+
+Today's service has index modes whatever SDK calls it: a client whose model predates them (botocore < 1.43.106)
+cannot send or read a mode, but its buckets and indexes have one all the same (ENHANCED for buckets created now).
+"""
 
 from __future__ import annotations
 
@@ -6,16 +10,10 @@ from datetime import datetime
 
 from dateutil.tz import tzutc
 
-from .._service_model import operation_names
-
 CLASSIC = "CLASSIC"
 ENHANCED = "ENHANCED"
 # Buckets created on or after this day get ENHANCED indexes, and only older buckets may use CLASSIC.
 ENHANCED_LAUNCH = datetime(2026, 9, 30, tzinfo=tzutc())
-
-
-def modes_supported() -> bool:
-    return "UpdateIndexMode" in operation_names()
 
 
 def default_mode_for_bucket_created(moment: datetime) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .._errors import validation_error
+from .._errors import SYSTEM_TAG_ADDED, SYSTEM_TAG_CASE, SYSTEM_TAG_REMOVED, TOO_MANY_TAGS, validation_error
 
 MAX_TAGS = 50
 
@@ -12,15 +12,14 @@ MAX_TAGS = 50
 def check_tag_keys(keys: Iterable[str], removing: bool = False) -> None:
     for key in keys:
         if key.startswith("aws:"):
-            verb = "removed" if removing else "added/updated"
-            raise validation_error(f"System tags cannot be {verb} by requester", "tags")
+            raise validation_error(SYSTEM_TAG_REMOVED if removing else SYSTEM_TAG_ADDED, "tags")
         if key.lower().startswith("aws:"):
-            raise validation_error(f'Invalid System Tag: {key} must be prefixed with "aws:" in lowercase.', "tags")
+            raise validation_error(SYSTEM_TAG_CASE.format(key=key), "tags")
 
 
 def merged_tags(current: dict[str, str], new: dict[str, str]) -> dict[str, str]:
     check_tag_keys(new)
     merged = {**current, **new}
     if len(merged) > MAX_TAGS:
-        raise validation_error("Too many tags specified", "tags")
+        raise validation_error(TOO_MANY_TAGS, "tags")
     return merged

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from .._arns import bucket_arn, check_bucket_name
-from .._errors import BUCKET_EXISTS, BUCKET_NOT_EMPTY, BUCKET_NOT_FOUND, ServiceError, conflict, not_found
+from .._errors import (
+    BUCKET_EXISTS,
+    BUCKET_NOT_EMPTY,
+    BUCKET_QUOTA,
+    CLASSIC_BUCKET,
+    conflict,
+    quota_exceeded,
+    validation_error,
+)
 from .._store import Bucket, now
 from ._encryption import DEFAULT, encryption_from
-from ._modes import CLASSIC, default_mode_for_bucket_created, modes_supported
+from ._modes import CLASSIC, default_mode_for_bucket_created
 from ._paging import page_of_names, page_response
 from ._request import Params, Request
 from ._resolve import bucket_address, find_bucket
@@ -24,17 +32,14 @@ def create_vector_bucket(request: Request, params: Params) -> Params:
     if name in namespace.buckets:
         raise conflict(BUCKET_EXISTS)
     if len(namespace.buckets) >= MAX_BUCKETS_PER_REGION:
-        raise ServiceError(
-            "ServiceQuotaExceededException",
-            f"You have reached the quota of {MAX_BUCKETS_PER_REGION} vector buckets per Region for this account",
-        )
+        raise quota_exceeded(BUCKET_QUOTA.format(limit=MAX_BUCKETS_PER_REGION))
     created = now()
     bucket = Bucket(
         name=name,
         arn=bucket_arn(request.region, request.account, name),
         creation_time=created,
         encryption=encryption,
-        default_index_mode=default_mode_for_bucket_created(created) if modes_supported() else None,
+        default_index_mode=default_mode_for_bucket_created(created),
         tags=tags,
     )
     namespace.buckets[name] = bucket
@@ -47,14 +52,13 @@ def describe_bucket(bucket: Bucket) -> Params:
         "vectorBucketArn": bucket.arn,
         "creationTime": bucket.creation_time,
         "encryptionConfiguration": dict(bucket.encryption),
+        "defaultIndexMode": bucket.default_index_mode,
     }
-    if bucket.default_index_mode is not None:
-        described["defaultIndexMode"] = bucket.default_index_mode
     return described
 
 
 def get_vector_bucket(request: Request, params: Params) -> Params:
-    return {"vectorBucket": describe_bucket(find_bucket(request, params))}
+    return {"vectorBucket": describe_bucket(find_bucket(request, bucket_address(request, params)))}
 
 
 def list_vector_buckets(request: Request, params: Params) -> Params:
@@ -73,23 +77,20 @@ def list_vector_buckets(request: Request, params: Params) -> Params:
 
 
 def delete_vector_bucket(request: Request, params: Params) -> Params:
-    namespace, name = bucket_address(request, params)
-    bucket = namespace.buckets.get(name) if namespace is not None else None
-    if namespace is None or bucket is None:
-        raise not_found(BUCKET_NOT_FOUND)
+    address = bucket_address(request, params)
+    bucket = find_bucket(request, address)
     if bucket.indexes:
         raise conflict(BUCKET_NOT_EMPTY)
-    del namespace.buckets[name]
+    namespace = address.namespace(request)
+    assert namespace is not None  # find_bucket found the bucket there
+    del namespace.buckets[bucket.name]
     return {}
 
 
 def put_vector_bucket_default_index_mode(request: Request, params: Params) -> Params:
-    bucket = find_bucket(request, params)
+    bucket = find_bucket(request, bucket_address(request, params))
     mode = params["defaultIndexMode"]
     if mode == CLASSIC and default_mode_for_bucket_created(bucket.creation_time) != CLASSIC:
-        raise ServiceError(
-            "ValidationException",
-            "CLASSIC index mode is only available for vector buckets created before 2026-09-30",
-        )
+        raise validation_error(CLASSIC_BUCKET)
     bucket.default_index_mode = mode
     return {}

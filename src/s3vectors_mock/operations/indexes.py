@@ -5,25 +5,31 @@ from __future__ import annotations
 from typing import Any
 
 from .._arns import check_index_name, index_arn
-from .._errors import BUCKET_NOT_FOUND, INDEX_EXISTS, ServiceError, conflict, not_found
+from .._errors import (
+    CLASSIC_INDEX,
+    CLASSIC_WITH_TEXT_SEARCH,
+    INDEX_EXISTS,
+    INDEX_QUOTA,
+    conflict,
+    quota_exceeded,
+    validation_error,
+)
 from .._store import Index, now
 from ..engine.table import VectorTable
 from ._encryption import encryption_from
 from ._modes import CLASSIC, ENHANCED, default_mode_for_bucket_created
 from ._paging import page_of_names, page_response
 from ._request import Params, Request
-from ._resolve import bucket_address, find_bucket, find_index
+from ._resolve import bucket_address, find_bucket, find_index, index_address
 from ._tag_rules import merged_tags
-from ._text_search_rules import text_search_from
+from ._text_search_rules import check_mode_allows_text_search, text_search_from
 
 MAX_INDEXES_PER_BUCKET = 10_000
 
 
 def create_index(request: Request, params: Params) -> Params:
-    namespace, bucket_name = bucket_address(request, params)
-    bucket = namespace.buckets.get(bucket_name) if namespace is not None else None
-    if bucket is None:
-        raise not_found(BUCKET_NOT_FOUND)
+    # The request alone first, then the bucket, then the bucket's state (see operations.dispatch).
+    address = bucket_address(request, params)
     name = params["indexName"]
     check_index_name(name)
     encryption = encryption_from(params.get("encryptionConfiguration"))
@@ -31,14 +37,14 @@ def create_index(request: Request, params: Params) -> Params:
     configuration = params.get("metadataConfiguration")
     requested_keys = list(dict.fromkeys((configuration or {}).get("nonFilterableMetadataKeys") or []))
     non_filterable = frozenset(requested_keys)
-    text_search = text_search_from((configuration or {}).get("textSearchConfigurations"), bucket.default_index_mode)
+    text_search = text_search_from((configuration or {}).get("textSearchConfigurations"))
+    bucket = find_bucket(request, address)
+    if text_search:
+        check_mode_allows_text_search(bucket.default_index_mode)
     if name in bucket.indexes:
         raise conflict(INDEX_EXISTS)
     if len(bucket.indexes) >= MAX_INDEXES_PER_BUCKET:
-        raise ServiceError(
-            "ServiceQuotaExceededException",
-            f"You have reached the quota of {MAX_INDEXES_PER_BUCKET} vector indexes per vector bucket",
-        )
+        raise quota_exceeded(INDEX_QUOTA.format(limit=MAX_INDEXES_PER_BUCKET))
     stored_configuration = None
     if configuration is not None:
         stored_configuration = {"nonFilterableMetadataKeys": requested_keys} if requested_keys else {}
@@ -76,6 +82,7 @@ def describe_index(index: Index, bucket_encryption: dict[str, Any]) -> Params:
         "distanceMetric": index.distance_metric,
         # An index without its own configuration is encrypted with its bucket's (reported, not omitted).
         "encryptionConfiguration": dict(index.encryption or bucket_encryption),
+        "indexMode": index.index_mode,
     }
     configuration = dict(index.metadata_configuration) if index.metadata_configuration is not None else None
     if index.text_search:
@@ -83,18 +90,16 @@ def describe_index(index: Index, bucket_encryption: dict[str, Any]) -> Params:
         configuration["textSearchConfigurations"] = [dict(entry) for entry in index.text_search.values()]
     if configuration is not None:
         described["metadataConfiguration"] = configuration
-    if index.index_mode is not None:
-        described["indexMode"] = index.index_mode
     return described
 
 
 def get_index(request: Request, params: Params) -> Params:
-    bucket, index = find_index(request, params)
+    bucket, index = find_index(request, index_address(request, params))
     return {"index": describe_index(index, bucket.encryption)}
 
 
 def list_indexes(request: Request, params: Params) -> Params:
-    bucket = find_bucket(request, params)
+    bucket = find_bucket(request, bucket_address(request, params))
     names, token = page_of_names(request, params, list(bucket.indexes), f"ListIndexes:{bucket.arn}")
     summaries = [
         {
@@ -109,23 +114,18 @@ def list_indexes(request: Request, params: Params) -> Params:
 
 
 def delete_index(request: Request, params: Params) -> Params:
-    bucket, index = find_index(request, params)
+    bucket, index = find_index(request, index_address(request, params))
     del bucket.indexes[index.name]
     return {}
 
 
 def update_index_mode(request: Request, params: Params) -> Params:
-    bucket, index = find_index(request, params)
+    bucket, index = find_index(request, index_address(request, params))
     mode = params["indexMode"]
     if mode == CLASSIC and index.index_mode != CLASSIC:
         if default_mode_for_bucket_created(bucket.creation_time) != CLASSIC:
-            raise ServiceError(
-                "ValidationException",
-                "CLASSIC index mode is only available for indexes in vector buckets created before 2026-09-30",
-            )
+            raise validation_error(CLASSIC_INDEX)
         if index.text_search:
-            raise ServiceError(
-                "ValidationException", "An index with text search configurations must use ENHANCED index mode"
-            )
+            raise validation_error(CLASSIC_WITH_TEXT_SEARCH)
     index.index_mode = mode if mode in (CLASSIC, ENHANCED) else index.index_mode
     return {}

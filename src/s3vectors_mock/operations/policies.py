@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import json
 
-from .._errors import POLICY_NOT_FOUND, not_found, validation_error
+from .._errors import INVALID_POLICY, POLICY_NOT_FOUND, not_found, validation_error
 from ._request import Params, Request
-from ._resolve import find_bucket
-
-INVALID_POLICY = "The policy is not a valid JSON policy document"
+from ._resolve import bucket_address, find_bucket
 
 
 def _check_policy_document(policy: str) -> None:
@@ -22,14 +20,14 @@ def _check_policy_document(policy: str) -> None:
 
 
 def put_vector_bucket_policy(request: Request, params: Params) -> Params:
-    bucket = find_bucket(request, params)
+    address = bucket_address(request, params)
     _check_policy_document(params["policy"])
-    bucket.policy = params["policy"]
+    find_bucket(request, address).policy = params["policy"]
     return {}
 
 
 def get_vector_bucket_policy(request: Request, params: Params) -> Params:
-    bucket = find_bucket(request, params)
+    bucket = find_bucket(request, bucket_address(request, params))
     if bucket.policy is None:
         raise not_found(POLICY_NOT_FOUND)
     return {"policy": bucket.policy}
@@ -37,5 +35,5 @@ def get_vector_bucket_policy(request: Request, params: Params) -> Params:
 
 def delete_vector_bucket_policy(request: Request, params: Params) -> Params:
     # Deleting a policy that does not exist succeeds, as S3's DeleteBucketPolicy does (UNCONFIRMED for S3 Vectors).
-    find_bucket(request, params).policy = None
+    find_bucket(request, bucket_address(request, params)).policy = None
     return {}

@@ -10,14 +10,29 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .._errors import INVALID_QUERY_VECTOR, validation_error
+from .._errors import (
+    CLASSIC_QUERY_ON_ENHANCED,
+    DUPLICATE_QUERY_TEXT_KEY,
+    FULL_TEXT_NEEDS_ENHANCED,
+    INVALID_QUERY_VECTOR,
+    KEY_NOT_SEARCHABLE,
+    QUERY_NEEDS_VECTOR_OR_TEXTS,
+    QUERY_VECTOR_LENGTH,
+    QUERY_VECTOR_NOT_FINITE,
+    QUERY_VECTOR_ZERO_NORM,
+    TOO_MANY_CONSTRAINTS,
+    between,
+    smithy_validation_error,
+    validation_error,
+    violation,
+)
 from .._store import Index
 from ..engine.columns import BoolMask
 from ..engine.filters import constraint_count, evaluate_filter, parse_filter
 from ..engine.search import nearest
 from ._modes import CLASSIC, ENHANCED
 from ._request import Params, Request
-from ._resolve import find_index
+from ._resolve import find_index, index_address
 from .vectors import stored_metadata
 
 PAGED_TOP_K_CAP = 10_000
@@ -44,47 +59,60 @@ def _query_vector(index: Index, values: Any) -> npt.NDArray[np.float32]:
         raise validation_error(
             INVALID_QUERY_VECTOR,
             "vector",
-            f"Invalid input: vector must have length {index.dimension}, but has length {length}",
+            QUERY_VECTOR_LENGTH.format(dimension=index.dimension, length=length),
         )
     with np.errstate(over="ignore", invalid="ignore"):
         query = np.asarray(values, dtype=np.float64).astype(np.float32)
     if not np.isfinite(query).all():
-        raise validation_error(INVALID_QUERY_VECTOR, "vector", "Invalid input: vector contains NaNs or Infs")
+        raise validation_error(INVALID_QUERY_VECTOR, "vector", QUERY_VECTOR_NOT_FINITE)
     if index.distance_metric == "cosine" and not np.any(query != 0):
-        raise validation_error(
-            INVALID_QUERY_VECTOR, "vector", "Invalid input: cosine distance does not support vectors with zero norm"
-        )
+        raise validation_error(INVALID_QUERY_VECTOR, "vector", QUERY_VECTOR_ZERO_NORM)
     return query
 
 
-def _effective_mode(index: Index, params: Params) -> str | None:
+def _effective_mode(index: Index, params: Params) -> str:
     requested = params.get("queryMode")
     if requested == CLASSIC and index.index_mode == ENHANCED:
-        raise validation_error("CLASSIC query mode cannot be used with an index in ENHANCED mode", "queryMode")
-    return requested or index.index_mode
+        raise validation_error(CLASSIC_QUERY_ON_ENHANCED, "queryMode")
+    return str(requested or index.index_mode)
 
 
-def _check_query_texts(index: Index, texts: list[dict[str, Any]], mode: str | None) -> None:
-    if mode != ENHANCED:
-        raise validation_error("Full-text search requires ENHANCED index mode", "queryTexts")
+def _check_request(params: Params) -> None:
+    """The checks of the request alone, made before the index is looked up (see operations.dispatch)."""
+    texts = params.get("queryTexts") or []
+    if params.get("queryVector") is None and not texts:
+        raise validation_error(QUERY_NEEDS_VECTOR_OR_TEXTS)
     seen: set[str] = set()
     for entry in texts:
         key = entry["metadataKey"]
         if key in seen:
-            raise validation_error(f"Duplicate metadataKey '{key}' in queryTexts", "queryTexts")
+            raise validation_error(DUPLICATE_QUERY_TEXT_KEY.format(key=key), "queryTexts")
         seen.add(key)
+    if params.get("filter") is not None:
+        # The filter's syntax; what depends on the index (non-filterable keys, $startsWith in CLASSIC mode, the
+        # constraint limit of ENHANCED mode) is checked once the index is found.
+        parse_filter(params["filter"], frozenset(), allow_starts_with=True)
+    cap = top_k_cap()
+    if params["topK"] > cap:
+        # The model has no maximum for topK; the service's cap is worded as if it had (text chosen).
+        raise smithy_validation_error([violation("/topK", between(1, cap))])
+
+
+def _check_query_texts(index: Index, texts: list[dict[str, Any]], mode: str) -> None:
+    if mode != ENHANCED:
+        raise validation_error(FULL_TEXT_NEEDS_ENHANCED, "queryTexts")
+    for entry in texts:
+        key = entry["metadataKey"]
         if key not in index.text_fields:
-            raise validation_error(f"Metadata key '{key}' is not configured for text search", "queryTexts")
+            raise validation_error(KEY_NOT_SEARCHABLE.format(key=key), "queryTexts")
 
 
-def _allowed_rows(index: Index, params: Params, mode: str | None) -> BoolMask | None:
+def _allowed_rows(index: Index, params: Params, mode: str) -> BoolMask | None:
     if params.get("filter") is None:
         return None
     node = parse_filter(params["filter"], index.non_filterable_keys, allow_starts_with=mode == ENHANCED)
     if mode == ENHANCED and constraint_count(node) > MAX_FILTER_CONSTRAINTS:
-        raise validation_error(
-            f"Invalid filter: a filter may have at most {MAX_FILTER_CONSTRAINTS} constraints", "filter"
-        )
+        raise validation_error(TOO_MANY_CONSTRAINTS.format(limit=MAX_FILTER_CONSTRAINTS), "filter")
     return evaluate_filter(node, index.table.columns, index.table.size)
 
 
@@ -165,10 +193,7 @@ def _rank(request: Request, index: Index, params: Params) -> list[Hit]:
     mode = _effective_mode(index, params)
     texts = params.get("queryTexts") or []
     vector_values = (params.get("queryVector") or {}).get("float32")
-    if vector_values is None and not texts:
-        if "queryVector" in params:
-            _query_vector(index, None)
-        raise validation_error("Either queryVector or queryTexts must be specified")
+    # Without texts the query vector is checked even when its union is empty (that is "invalid for this index").
     query = _query_vector(index, vector_values) if vector_values is not None or not texts else None
     if texts:
         _check_query_texts(index, texts, mode)
@@ -191,12 +216,9 @@ def _fingerprint(index: Index, params: Params) -> str:
 
 
 def query_vectors(request: Request, params: Params) -> Params:
-    _, index = find_index(request, params)
-    top_k = params["topK"]
-    cap = top_k_cap()
-    if top_k > cap:
-        message = f"Value at '/topK' failed to satisfy constraint: Member must be between 1 and {cap}, inclusive"
-        raise validation_error(f"1 validation error detected. {message}", "/topK", message)
+    address = index_address(request, params)
+    _check_request(params)
+    _, index = find_index(request, address)
     token = params.get("nextToken")
     # The token is bound to this exact query: repeating it with other parameters is rejected. The fingerprint is
     # computed only when a token is read or written (it serializes the whole query vector).

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import bisect
 import json
+import zlib
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from .._errors import validation_error
+from .._errors import SEGMENT_PAIR, SEGMENT_RANGE, VECTOR_DATA_MISSING, VECTOR_LENGTH, validation_error
 from .._records import as_float32_rows, check_key_bytes, check_metadata, first_vector_problem, record_error
 from .._store import Index
 from ._request import Params, Request
-from ._resolve import find_index
+from ._resolve import find_index, index_address
 
 DEFAULT_LIST_PAGE = 500
 LIST_PAGE_BYTES = 1024 * 1024
@@ -45,7 +46,7 @@ def validate_records(
         length = len(data[bad_length])
         raise record_error(
             keys[bad_length],
-            f"vector must have length {index.dimension}, but has length {length}",
+            VECTOR_LENGTH.format(dimension=index.dimension, length=length),
             f"{path}[{bad_length}]",
         )
     return matrix
@@ -71,15 +72,17 @@ def last_wins(keys: Sequence[str]) -> list[int]:
 
 
 def put_vectors(request: Request, params: Params) -> Params:
-    _, index = find_index(request, params)
+    address = index_address(request, params)
     records = params["vectors"]
     keys = [record["key"] for record in records]
     data = []
     for position, record in enumerate(records):
         values = (record.get("data") or {}).get("float32")
         if values is None:
-            raise record_error(record["key"], "vector data must be provided as float32", f"vectors[{position}].data")
+            raise record_error(record["key"], VECTOR_DATA_MISSING, f"vectors[{position}].data")
         data.append(values)
+    check_key_bytes(keys, "vectors")  # a limit of the request alone: before the lookup, like every such check
+    _, index = find_index(request, address)
     metadata = [record.get("metadata") for record in records]
     matrix = validate_records(index, keys, data, metadata)
     _admit_write(request, index, len(records))
@@ -110,17 +113,25 @@ def describe_vector(index: Index, row: int, return_data: bool, return_metadata: 
 
 
 def get_vectors(request: Request, params: Params) -> Params:
-    _, index = find_index(request, params)
+    address = index_address(request, params)
     keys = params["keys"]
     check_key_bytes(keys, "keys")
-    rows = [index.table.row_of.get(key) for key in dict.fromkeys(keys)]
+    _, index = find_index(request, address)
+    present = [key for key in dict.fromkeys(keys) if key in index.table.row_of]
+    # The service does not answer in request order (['same', 'does-not-exist', 'orth'] came back as ['orth',
+    # 'same']). The mock answers in key-hash order (CRC32 of the UTF-8 key, the hash ListVectors segments use; ties
+    # by key): deterministic, consistent with that sample, and it reorders most requests, sorted ones included,
+    # so code that pairs results with requested keys by position fails here first.
+    present.sort(key=lambda key: (zlib.crc32(key.encode("utf-8")), key))
     return_data, return_metadata = bool(params.get("returnData")), bool(params.get("returnMetadata"))
-    return {"vectors": [describe_vector(index, row, return_data, return_metadata) for row in rows if row is not None]}
+    rows = [index.table.row_of[key] for key in present]
+    return {"vectors": [describe_vector(index, row, return_data, return_metadata) for row in rows]}
 
 
 def delete_vectors(request: Request, params: Params) -> Params:
-    _, index = find_index(request, params)
+    address = index_address(request, params)
     check_key_bytes(params["keys"], "keys")
+    _, index = find_index(request, address)
     _admit_write(request, index, len(params["keys"]))
     index.remove(params["keys"])
     return {}
@@ -129,11 +140,11 @@ def delete_vectors(request: Request, params: Params) -> Params:
 def _segment(params: Params) -> tuple[int, int]:
     count, position = params.get("segmentCount"), params.get("segmentIndex")
     if (count is None) != (position is None):
-        raise validation_error("segmentCount and segmentIndex must be specified together", "segmentCount")
+        raise validation_error(SEGMENT_PAIR, "segmentCount")
     if count is None or position is None:
         return 1, 0
     if position >= count:
-        raise validation_error("segmentIndex must be less than segmentCount", "segmentIndex")
+        raise validation_error(SEGMENT_RANGE, "segmentIndex")
     return count, position
 
 
@@ -148,8 +159,9 @@ def _estimated_size(index: Index, row: int, return_data: bool, return_metadata: 
 
 def list_vectors(request: Request, params: Params) -> Params:
     """Keys in code-point order, split into segments by a hash of the key; the token holds the last key returned."""
-    _, index = find_index(request, params)
+    address = index_address(request, params)
     count, position = _segment(params)
+    _, index = find_index(request, address)
     limit = params.get("maxResults") or DEFAULT_LIST_PAGE
     return_data, return_metadata = bool(params.get("returnData")), bool(params.get("returnMetadata"))
     scope = f"ListVectors:{index.arn}:{index.creation_time.isoformat()}:{count}:{position}"
