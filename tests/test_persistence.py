@@ -23,7 +23,6 @@ from s3vectors_mock._persistence import CorruptStateError, load_state, save_stat
 from s3vectors_mock._service import Caller
 from s3vectors_mock._service_model import client_model, has_member, service_model
 from s3vectors_mock._store import Backend, Bucket, Index
-from s3vectors_mock.operations._modes import modes_supported
 
 ACCOUNT = "111122223333"
 OTHER_ACCOUNT = "444455556666"  # reached through the service itself, as the server does for a second caller
@@ -140,19 +139,18 @@ def populate(call: Call, region: str, account: str) -> None:
             "vectors": [{"key": f"k{position}", "data": {"float32": [position, 0.5, -1.0]}} for position in range(9)],
         },
     )  # no-metadata-cosine stays empty
-    if modes_supported():
-        with unittest_mock.patch("time.time", return_value=BEFORE_ENHANCED):
-            call("CreateVectorBucket", {"vectorBucketName": "old"})
-        call(
-            "CreateIndex",
-            {
-                "vectorBucketName": "old",
-                "indexName": "classic",
-                "dataType": "float32",
-                "dimension": 2,
-                "distanceMetric": "cosine",
-            },
-        )
+    with unittest_mock.patch("time.time", return_value=BEFORE_ENHANCED):
+        call("CreateVectorBucket", {"vectorBucketName": "old"})
+    call(
+        "CreateIndex",
+        {
+            "vectorBucketName": "old",
+            "indexName": "classic",
+            "dataType": "float32",
+            "dimension": 2,
+            "distanceMetric": "cosine",
+        },
+    )
 
 
 def populate_text_search(call: Call, account: str, region: str) -> None:
