@@ -22,13 +22,13 @@ def clustered() -> tuple[np.ndarray[Any, Any], list[list[float]]]:
     return data, queries
 
 
-def loaded_index(mock: Any, data: Any, metric: str) -> tuple[Any, str]:
+def loaded_index(mock: Any, data: Any, metric: str, count: int = COUNT) -> tuple[Any, str]:
     client = boto3.client("s3vectors", region_name="us-east-1")
     client.create_vector_bucket(vectorBucketName="ann-bucket")
     arn: str = client.create_index(
         vectorBucketName="ann-bucket", indexName="idx", dataType="float32", dimension=DIMENSION, distanceMetric=metric
     )["indexArn"]
-    mock.load_vectors(arn, [f"k{i}" for i in range(COUNT)], data)
+    mock.load_vectors(arn, [f"k{i}" for i in range(count)], data)
     return client, arn
 
 
@@ -71,3 +71,26 @@ def test_writes_are_mirrored_into_the_ivf_index(clustered: Any) -> None:
         assert after[0] == {"key": "new-exact", "distance": 0.0}
         assert first[0]["key"] not in [h["key"] for h in after]
         assert first[1]["key"] not in [h["key"] for h in after]
+
+
+def test_a_full_top_k_of_correctly_ranked_results() -> None:
+    # 2,000 vectors with the switch lowered: the IVF index's probed lists hold far fewer than 1,000 vectors, which
+    # used to cut the answer to ~200 hits. Every answer holds min(topK, vectors) hits, nearest first, as exact.
+    rng = np.random.default_rng(5)
+    data = rng.standard_normal((2_000, DIMENSION)).astype(np.float32)
+    query = {"float32": rng.standard_normal(DIMENSION).tolist()}
+    answers = {}
+    for label, threshold in (("exact", None), ("approximate", 1_000)):
+        with mock_s3vectors(approximate_above=threshold) as m:
+            client, arn = loaded_index(m, data, "euclidean", count=2_000)
+            answers[label] = [
+                client.get_paginator("query_vectors")
+                .paginate(indexArn=arn, topK=top_k, queryVector=query, returnDistance=True)
+                .build_full_result()["vectors"]
+                for top_k in (1_000, 2_000, 100)
+            ]
+    for hits, top_k in zip(answers["approximate"], (1_000, 2_000, 100)):
+        assert len(hits) == top_k
+        distances = [hit["distance"] for hit in hits]
+        assert distances == sorted(distances)
+    assert answers["approximate"][:2] == answers["exact"][:2]

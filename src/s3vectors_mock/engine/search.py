@@ -15,6 +15,9 @@ from .table import VectorTable
 
 COSINE = "cosine"
 EUCLIDEAN = "euclidean"
+# Larger topK (up to 10,000 with result pages) is answered exactly: an IVF index would have to scan a large share of
+# its lists to find that many neighbours, which costs about what one exact pass does.
+APPROXIMATE_TOP_K = 100
 
 
 Distances = npt.NDArray[np.float64]
@@ -67,12 +70,21 @@ def nearest(
 ) -> tuple[list[int], list[float]]:
     """The rows of the ``k`` nearest vectors (among ``allowed`` rows when given) and their float32 distances.
 
-    Exact, unless the table holds more than ``approximate_above`` vectors and the query has no filter: then an IVF
-    index proposes candidates (a filtered query stays exact over the matching rows, whatever the size).
+    Exact, unless the table holds more than ``approximate_above`` vectors, the query has no filter and ``k`` is at
+    most APPROXIMATE_TOP_K: then an IVF index proposes candidates (a filtered query stays exact over the matching
+    rows, whatever the size), and ``k`` of them are re-scored exactly.
     """
-    if allowed is None and approximate_above is not None and table.size > approximate_above and k < table.size:
+    if (
+        allowed is None
+        and approximate_above is not None
+        and table.size > approximate_above
+        and k <= APPROXIMATE_TOP_K
+        and k < table.size
+    ):
         proposed = table.ivf(metric).candidates(query, max(2 * k, 20))
-        return _rescored(table, proposed, query, k, metric)
+        # The probed lists can hold fewer than k vectors: an answer is never cut short, it is computed exactly.
+        if len(proposed) >= k:
+            return _rescored(table, proposed, query, k, metric)
     rows: Rows | None = None
     if allowed is not None:
         rows = np.flatnonzero(allowed)
