@@ -1,60 +1,292 @@
-"""Approximate search for large indexes: a faiss IVF index kept in step with the table, row for row.
+"""Approximate search for large indexes: a faiss IVF index whose nprobe is calibrated to a recall target.
 
 Exact flat search reads every vector on every query; past a few hundred thousand vectors an inverted-file index
-(IVF) reads only the clusters nearest the query. faiss ids are the table's row numbers, so every write and every
-compaction of the table is mirrored here; candidates are then re-scored exactly by the caller.
+(IVF) reads only the lists (clusters) nearest the query. How many lists it must read for a given recall depends on
+the data alone: clustered data needs one or two, embedding-like data a few percent, unclustered (Gaussian) data
+more than half — where exact search costs the same. So no fraction is fixed here:
+
+* Calibration. After filling, the recall of every nprobe is computed exactly on held-out queries (stored vectors,
+  leave-one-out): a true neighbour is found if and only if its list is among the nprobe lists nearest the query,
+  so one ranking of the lists per query gives the recall of every nprobe at once. The smallest nprobe reaching
+  CALIBRATION_RECALL is kept for topK ≤ 10 and for topK ≤ 100; when that means scanning more than
+  MAX_SCANNED_FRACTION of the vectors, the index is refused and search stays exact.
+* Audit. Some approximate queries (the 1st, 2nd, 4th, 8th, then every AUDIT_EVERY-th) are also answered exactly,
+  and that exact answer is returned. The list ranks of their true neighbours say exactly which nprobe each would
+  have needed, so nprobe becomes the larger of the calibrated one and the one the last AUDIT_WINDOW audited queries
+  need; real queries harder than the stored vectors (from another distribution, far from the data) raise it at
+  once, and past the scan limit search becomes exact again.
+
+faiss ids are the table's row numbers, so every write and every compaction of the table is mirrored here; the
+caller re-scores the candidates exactly.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import faiss
 import numpy as np
 import numpy.typing as npt
 
+if TYPE_CHECKING:
+    from .table import VectorTable
+
 Matrix = npt.NDArray[np.float32]
 Rows = npt.NDArray[np.intp]
-TRAINING_POINTS_PER_LIST = 40
-NPROBE_FRACTION = 40  # probe 1/40 of the lists: recall@10 ≥ 0.95 on clustered 1M x 128 (see BENCHMARKS.md)
+
+RECALL_TARGET = 0.95  # what approximate answers must reach (AWS advertises 90%+)
+CALIBRATION_RECALL = 0.97  # on ~100 held-out queries: a margin for sampling error and for new queries
+CALIBRATION_QUERIES = 100
+CALIBRATED_TOP_K = (10, 100)  # topK above the last one is always exact
+MAX_SCANNED_FRACTION = 0.2  # beyond a fifth of the vectors per query, an exact pass is about as fast
+AUDIT_EVERY = 16
+AUDIT_WINDOW = 32
+TRAINING_POINTS_PER_LIST = 40  # faiss warns below 39
+MINIMUM_VECTORS = 1_000  # below this an exact pass is a single cheap BLAS call
+# Squared norms beyond this overflow faiss's float32 distance arithmetic; such tables are searched exactly.
+LARGEST_SQUARED_NORM = 1e30
+CHUNK = 65_536  # rows normalized, added and scored at a time: bounded temporaries
+SEED = 1234
 
 
 def _lists_for(count: int) -> int:
-    # 2·√n lists: a quarter of the k-means work of 4·√n for the same share of vectors scanned per query.
-    return int(min(65_536, max(16, 2 * math.sqrt(count))))
+    # √n lists: training costs lists² · points per list, so this is a quarter of 2·√n's k-means work, and with a
+    # calibrated nprobe the share of vectors scanned for a given recall is about the same.
+    return int(min(65_536, max(16, math.sqrt(count))))
 
 
 class IvfIndex:
-    def __init__(self, vectors: Matrix, metric: str, seed: int = 1234) -> None:
+    def __init__(self, dimension: int, metric: str, lists: int) -> None:
         self.metric = metric
-        count, dimension = vectors.shape
-        self.lists = _lists_for(count)
+        self.lists = lists
         faiss_metric = faiss.METRIC_INNER_PRODUCT if metric == "cosine" else faiss.METRIC_L2
         quantizer = faiss.IndexFlatIP(dimension) if metric == "cosine" else faiss.IndexFlatL2(dimension)
-        self._index = faiss.IndexIVFFlat(quantizer, dimension, self.lists, faiss_metric)
+        self._index = faiss.IndexIVFFlat(quantizer, dimension, lists, faiss_metric)
         self._quantizer = quantizer  # faiss does not own it from Python: keep it alive
-        sample_size = min(count, self.lists * TRAINING_POINTS_PER_LIST)
-        sample = np.random.default_rng(seed).choice(count, size=sample_size, replace=False)
-        self._index.train(self._prepare(vectors[np.sort(sample)]))
-        self._index.nprobe = max(8, self.lists // NPROBE_FRACTION)
-        self.add(np.arange(count, dtype=np.intp), vectors)
+        # topK limit -> lists probed (ascending limits, non-decreasing probes); `calibrated` is the floor.
+        self.nprobe: dict[int, int] = {}
+        self.calibrated: dict[int, int] = {}
+        self.largest_nprobe = max(1, int(lists * MAX_SCANNED_FRACTION))
 
-    def _prepare(self, vectors: Matrix) -> Matrix:
+    def prepare(self, vectors: Matrix) -> Matrix:
         prepared = np.ascontiguousarray(vectors, dtype=np.float32)
         if self.metric == "cosine":
             prepared = prepared.copy()
             faiss.normalize_L2(prepared)
         return prepared
 
-    def add(self, rows: Rows, vectors: Matrix) -> None:
+    def train(self, sample: Matrix) -> None:
+        self._index.train(self.prepare(sample))
+        # A hash map from id to list entry: removing a few rows no longer scans every list.
+        self._index.set_direct_map_type(faiss.DirectMap.Hashtable)  # type: ignore[attr-defined,unused-ignore]
+
+    def add_prepared(self, rows: Rows, prepared: Matrix) -> None:
         if len(rows):
-            self._index.add_with_ids(self._prepare(vectors), np.asarray(rows, dtype=np.int64))
+            self._index.add_with_ids(prepared, np.asarray(rows, dtype=np.int64))
+
+    def add(self, rows: Rows, vectors: Matrix) -> None:
+        self.add_prepared(rows, self.prepare(vectors))
 
     def remove(self, rows: Rows) -> None:
         if len(rows):
-            self._index.remove_ids(faiss.IDSelectorBatch(np.asarray(rows, dtype=np.int64)))
+            self._index.remove_ids(faiss.IDSelectorArray(np.asarray(rows, dtype=np.int64)))
 
-    def candidates(self, query: Matrix, count: int) -> Rows:
-        _, found = self._index.search(self._prepare(query.reshape(1, -1)), count)
+    def list_ranks(self, queries: Matrix) -> npt.NDArray[np.int64]:
+        """For each (prepared) query, the rank of every list by nearness: 0 for the list probed first."""
+        _, order = self._quantizer.search(queries, self.lists)
+        ranks = np.empty(order.shape, dtype=np.int64)
+        np.put_along_axis(ranks, order, np.broadcast_to(np.arange(self.lists), order.shape), axis=1)
+        return ranks
+
+    def lists_of(self, prepared: Matrix) -> npt.NDArray[np.int64]:
+        """The list each (prepared) vector is stored in: its nearest centroid, as faiss assigns it when adding."""
+        return np.asarray(self._quantizer.assign(prepared, 1)[:, 0], dtype=np.int64)
+
+    def limit_for(self, k: int) -> int | None:
+        """The calibrated topK limit that covers ``k`` (None: answered exactly)."""
+        return next((limit for limit in self.nprobe if k <= limit), None)
+
+    def candidates(self, query: Matrix, k: int) -> Rows | None:
+        """About 2k candidate rows near ``query``, or None when this topK is not calibrated or too few vectors sit
+        in the probed lists (the caller then answers exactly)."""
+        limit = self.limit_for(k)
+        if limit is None:
+            return None
+        self._index.nprobe = self.nprobe[limit]
+        _, found = self._index.search(self.prepare(query.reshape(1, -1)), max(2 * k, 20))
         rows = found[0]
-        return np.asarray(rows[rows >= 0], dtype=np.intp)
+        rows = rows[rows >= 0]
+        return np.asarray(rows, dtype=np.intp) if len(rows) >= k else None
+
+    def neighbour_ranks(self, query: Matrix, neighbours: Matrix) -> npt.NDArray[np.int64]:
+        """The rank, among the lists nearest ``query``, of the list holding each of its true ``neighbours``."""
+        ranks = self.list_ranks(self.prepare(query.reshape(1, -1)))[0]
+        return np.asarray(ranks[self.lists_of(self.prepare(neighbours))], dtype=np.int64)
+
+    def set_probes(self, needed: dict[int, int]) -> None:
+        """nprobe per limit: at least the calibrated one and what real queries ``needed``, never fewer for a larger
+        topK; a limit past the scan limit (and every larger one) is dropped: exact from then on."""
+        probes = 0
+        updated: dict[int, int] = {}
+        for limit, calibrated in self.calibrated.items():
+            probes = max(probes, calibrated, needed.get(limit, 0))
+            if probes > self.largest_nprobe:
+                break
+            updated[limit] = probes
+        self.nprobe = updated
+
+
+class _NearestRows:
+    """The ``width`` nearest stored rows of each calibration query, merged chunk by chunk as the index fills."""
+
+    def __init__(self, queries: Matrix, width: int, metric: str) -> None:
+        self.queries = queries
+        self.width = width
+        self.metric = metric
+        self.scores = np.full((len(queries), 0), np.inf, dtype=np.float32)
+        self.rows = np.empty((len(queries), 0), dtype=np.int64)
+
+    def update(self, start: int, prepared: Matrix) -> None:
+        products = self.queries @ prepared.T  # queries × chunk
+        if self.metric == "cosine":
+            scores = np.negative(products, out=products)  # smaller is nearer, as for distances
+        else:
+            products *= -2.0
+            scores = products + np.einsum("ij,ij->i", prepared, prepared)[None, :]  # |x|² − 2x·q (+|q|²)
+        rows = np.broadcast_to(np.arange(start, start + prepared.shape[0], dtype=np.int64), scores.shape)
+        scores = np.concatenate([self.scores, scores], axis=1)
+        rows = np.concatenate([self.rows, rows], axis=1)
+        if scores.shape[1] > self.width:
+            keep = np.argpartition(scores, self.width - 1, axis=1)[:, : self.width]
+            scores = np.take_along_axis(scores, keep, axis=1)
+            rows = np.take_along_axis(rows, keep, axis=1)
+        self.scores, self.rows = scores, rows
+
+    def ordered(self, excluded: npt.NDArray[np.int64] | None, count: int) -> npt.NDArray[np.int64]:
+        """The ``count`` nearest rows of each query, nearest first, without the query's own row in ``excluded``."""
+        scores = self.scores.copy()
+        if excluded is not None:
+            scores[self.rows == excluded[:, None]] = np.inf
+        order = np.argsort(scores, axis=1, kind="stable")[:, :count]
+        return np.take_along_axis(self.rows, order, axis=1)
+
+
+def _probes_needed(ranks: npt.NDArray[np.int64], target: float) -> int:
+    """The smallest nprobe that finds ``target`` of the true neighbours whose list ranks are ``ranks``."""
+    flat = np.sort(ranks, axis=None)
+    needed = max(1, math.ceil(target * flat.size))
+    return int(flat[needed - 1]) + 1
+
+
+def build_ivf(
+    data: Matrix,
+    size: int,
+    metric: str,
+    extra_queries: Matrix | None = None,
+    cancelled: Callable[[], bool] = lambda: False,
+) -> IvfIndex | None:
+    """Train, fill and calibrate an IVF index of ``data[:size]``; None when it cannot reach the recall target
+    within the scan limit (or ``cancelled`` says the table is gone).
+
+    ``extra_queries`` (recent real queries, if any) are calibrated on too: both they and the held-out stored
+    vectors must reach CALIBRATION_RECALL.
+    """
+    rng = np.random.default_rng(SEED)
+    dimension = data.shape[1]
+    ivf = IvfIndex(dimension, metric, _lists_for(size))
+    sample = np.sort(rng.choice(size, size=min(size, ivf.lists * TRAINING_POINTS_PER_LIST), replace=False))
+    ivf.train(data[sample])
+    held_out = np.sort(rng.choice(size, size=min(size, CALIBRATION_QUERIES), replace=False)).astype(np.int64)
+    queries = [ivf.prepare(data[held_out])]
+    if extra_queries is not None and len(extra_queries):
+        queries.append(ivf.prepare(extra_queries))
+    all_queries = np.concatenate(queries)
+    depth = min(CALIBRATED_TOP_K[-1], size - 1)
+    nearest = _NearestRows(all_queries, depth + 1, metric)
+    for start in range(0, size, CHUNK):
+        if cancelled():
+            return None
+        stop = min(start + CHUNK, size)
+        prepared = ivf.prepare(data[start:stop])
+        ivf.add_prepared(np.arange(start, stop, dtype=np.intp), prepared)
+        nearest.update(start, prepared)
+    excluded = np.concatenate([held_out, np.full(len(all_queries) - len(held_out), -1, dtype=np.int64)])
+    truth = nearest.ordered(excluded, depth)
+    truth_lists = ivf.lists_of(ivf.prepare(data[truth.ravel()])).reshape(truth.shape)
+    ranks = np.take_along_axis(ivf.list_ranks(all_queries), truth_lists, axis=1)
+    groups = [slice(0, len(held_out)), slice(len(held_out), len(all_queries))]
+    for limit in CALIBRATED_TOP_K:
+        top = min(limit, depth)
+        probes = max(
+            _probes_needed(ranks[group, :top], CALIBRATION_RECALL) for group in groups if group.stop > group.start
+        )
+        if probes > ivf.largest_nprobe:
+            break  # a larger topK needs at least as many lists
+        ivf.calibrated[limit] = probes
+    ivf.set_probes({})
+    return ivf if ivf.nprobe else None
+
+
+class ApproximateSearch:
+    """The approximate side of one table: its IVF index (built on first use), the audit, and the mirror of writes."""
+
+    def __init__(self, metric: str) -> None:
+        self.metric = metric
+        self.index: IvfIndex | None = None
+        self._retry_at = MINIMUM_VECTORS  # no build below this size (raised after a refusal)
+        self._answers = 0
+        self._audited: dict[int, list[npt.NDArray[np.int64]]] = {}  # limit -> neighbour list ranks, recent last
+
+    def propose(self, table: VectorTable, query: Matrix, k: int) -> tuple[Rows, bool] | None:
+        """Candidate rows for the ``k`` nearest, and whether this query is an audit turn (the caller then answers
+        exactly and reports with :meth:`audited`); None when this query is to be answered exactly."""
+        if self.index is None:
+            if table.size < self._retry_at or not self._searchable(table, np.arange(table.size)):
+                return None
+            self.index = build_ivf(table.data, table.size, self.metric)
+            if self.index is None:
+                self._refuse(table)
+                return None
+        rows = self.index.candidates(query, k)
+        if rows is None:
+            return None
+        self._answers += 1
+        answers = self._answers
+        return rows, answers % AUDIT_EVERY == 0 or answers & (answers - 1) == 0  # every 16th, and early on
+
+    def audited(self, table: VectorTable, query: Matrix, exact: list[int]) -> None:
+        """Learn from an exact answer: the nprobe it needed joins those of the last AUDIT_WINDOW audited queries."""
+        index = self.index
+        limit = index.limit_for(len(exact)) if index is not None else None
+        if index is None or limit is None:
+            return
+        window = self._audited.setdefault(limit, [])
+        window.append(index.neighbour_ranks(query, table.data[np.asarray(exact, dtype=np.intp)]))
+        del window[:-AUDIT_WINDOW]
+        index.set_probes(
+            {limit: _probes_needed(np.concatenate(ranks), CALIBRATION_RECALL) for limit, ranks in self._audited.items()}
+        )
+        if not index.nprobe:
+            self._refuse(table)
+
+    def changed(self, table: VectorTable, rows: Rows) -> None:
+        """Mirror a write: ``rows`` were rewritten or vacated (rows at or past the table's size are gone)."""
+        if self.index is None or not len(rows):
+            return
+        self.index.remove(rows)
+        live = rows[rows < table.size]
+        if not self._searchable(table, live):
+            self._refuse(table)
+            return
+        self.index.add(live, table.data[live])
+
+    def _searchable(self, table: VectorTable, rows: Rows) -> bool:
+        return not len(rows) or float(np.max(table.squared_norms[rows])) <= LARGEST_SQUARED_NORM
+
+    def _refuse(self, table: VectorTable) -> None:
+        # Exact from now on; the data may change enough to make an IVF worthwhile once the table has doubled.
+        self.index = None
+        self._audited.clear()
+        self._retry_at = max(MINIMUM_VECTORS, 2 * table.size)

@@ -15,9 +15,6 @@ from .table import VectorTable
 
 COSINE = "cosine"
 EUCLIDEAN = "euclidean"
-# Larger topK (up to 10,000 with result pages) is answered exactly: an IVF index would have to scan a large share of
-# its lists to find that many neighbours, which costs about what one exact pass does.
-APPROXIMATE_TOP_K = 100
 
 
 Distances = npt.NDArray[np.float64]
@@ -70,21 +67,22 @@ def nearest(
 ) -> tuple[list[int], list[float]]:
     """The rows of the ``k`` nearest vectors (among ``allowed`` rows when given) and their float32 distances.
 
-    Exact, unless the table holds more than ``approximate_above`` vectors, the query has no filter and ``k`` is at
-    most APPROXIMATE_TOP_K: then an IVF index proposes candidates (a filtered query stays exact over the matching
-    rows, whatever the size), and ``k`` of them are re-scored exactly.
+    Exact, unless the table holds more than ``approximate_above`` vectors and the query has no filter: then an IVF
+    index calibrated to a recall target may propose candidates, which are re-scored exactly (see ``ann``). A
+    filtered query stays exact over the matching rows, whatever the size; so does a topK above 100.
     """
-    if (
-        allowed is None
-        and approximate_above is not None
-        and table.size > approximate_above
-        and k <= APPROXIMATE_TOP_K
-        and k < table.size
-    ):
-        proposed = table.ivf(metric).candidates(query, max(2 * k, 20))
-        # The probed lists can hold fewer than k vectors: an answer is never cut short, it is computed exactly.
-        if len(proposed) >= k:
-            return _rescored(table, proposed, query, k, metric)
+    if allowed is None and approximate_above is not None and table.size > approximate_above and k < table.size:
+        search = table.approximate(metric)
+        proposal = search.propose(table, query, k)
+        if proposal is not None:  # None: topK above what was calibrated, too few candidates, or no IVF index
+            proposed, audit = proposal
+            answer = _rescored(table, proposed, query, k, metric)
+            if not audit:
+                return answer
+            # An audit turn: answer exactly, and let the approximate search measure its recall on a real query.
+            exact_rows, exact_distances = nearest(table, query, k, metric)
+            search.audited(table, query, exact_rows)
+            return exact_rows, exact_distances
     rows: Rows | None = None
     if allowed is not None:
         rows = np.flatnonzero(allowed)
