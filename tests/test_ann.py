@@ -3,6 +3,8 @@ audit, and writes mirrored into the IVF index."""
 
 from __future__ import annotations
 
+import threading
+import weakref
 from typing import Any
 
 import boto3
@@ -37,8 +39,9 @@ FAMILIES = {"gaussian": gaussian, "clustered": clustered, "embedding-like": embe
 
 
 def family(name: str) -> Data:
+    """Stored vectors, then queries from the same distribution (warm-up queries first, then the measured ones)."""
     rng = np.random.default_rng(7)
-    return FAMILIES[name](rng, COUNT), FAMILIES[name](rng, QUERIES)
+    return FAMILIES[name](rng, COUNT), FAMILIES[name](rng, ann.WARM_UP_QUERIES + QUERIES)
 
 
 def loaded_index(mock: Any, data: Any, metric: str) -> tuple[Any, str]:
@@ -53,6 +56,15 @@ def loaded_index(mock: Any, data: Any, metric: str) -> tuple[Any, str]:
 
 def table_of(mock: Any) -> Any:
     return mock.backend.namespace("123456789012", "us-east-1").buckets["ann-bucket"].indexes["idx"].table
+
+
+def warm_up(mock: Any, client: Any, arn: str, metric: str, queries: Any) -> Any:
+    """Ask the warm-up queries (answered exactly), then wait for the background build; the approximate search."""
+    for query in queries[: ann.WARM_UP_QUERIES]:
+        keys_of(client, arn, query, 10)
+    search = table_of(mock).approximate(metric)
+    assert search.wait(timeout=60)
+    return search
 
 
 def exact_keys(data: Any, queries: Any, k: int, metric: str) -> list[list[str]]:
@@ -84,10 +96,11 @@ def test_recall_at_10_and_100(name: str, metric: str) -> None:
     data, queries = family(name)
     with mock_s3vectors(approximate_above=1_000) as m:
         client, arn = loaded_index(m, data, metric)
+        search = warm_up(m, client, arn, metric, queries)
+        queries = queries[ann.WARM_UP_QUERIES :]
         for k in (10, 100):
             found = recall([keys_of(client, arn, q, k) for q in queries], exact_keys(data, queries, k, metric))
             assert found >= ann.RECALL_TARGET, (name, metric, k, found)
-        search = table_of(m).approximate(metric)
         if name == "clustered":  # the IVF index did answer (and cheaply), it did not just fall back to exact
             assert search.index is not None
             assert search.index.nprobe[10] <= search.index.lists // 10
@@ -102,6 +115,8 @@ def test_a_full_top_k_of_correctly_ranked_results() -> None:
     for label, threshold in (("exact", None), ("approximate", 1_000)):
         with mock_s3vectors(approximate_above=threshold) as m:
             client, arn = loaded_index(m, data, "euclidean")
+            if threshold is not None:
+                assert warm_up(m, client, arn, "euclidean", data).index is not None
             answers[label] = [
                 client.get_paginator("query_vectors")
                 .paginate(indexArn=arn, topK=top_k, queryVector=query, returnDistance=True)
@@ -118,12 +133,11 @@ def test_a_full_top_k_of_correctly_ranked_results() -> None:
 def test_the_audit_escalates_when_real_queries_are_harder_than_the_calibration() -> None:
     # Calibrated on the stored (clustered) vectors, then asked only about points far from every cluster: the audit
     # measures the recall on these real queries and probes more lists, or goes exact, until it reaches the target.
-    data, _ = family("clustered")
-    far = np.random.default_rng(3).standard_normal((200, DIMENSION)) * 12
+    data, queries = family("clustered")
+    far = np.random.default_rng(3).standard_normal((150, DIMENSION)) * 12
     with mock_s3vectors(approximate_above=1_000) as m:
         client, arn = loaded_index(m, data, "euclidean")
-        keys_of(client, arn, data[0], 10)
-        search = table_of(m).approximate("euclidean")
+        search = warm_up(m, client, arn, "euclidean", queries)
         assert search.index is not None
         calibrated = search.index.nprobe[10]
         found = [keys_of(client, arn, q, 10) for q in far]
@@ -135,9 +149,9 @@ def test_writes_are_mirrored_into_the_ivf_index() -> None:
     data, queries = family("clustered")
     with mock_s3vectors(approximate_above=1_000) as m:
         client, arn = loaded_index(m, data, "euclidean")
+        assert warm_up(m, client, arn, "euclidean", queries).index is not None
         query = {"indexArn": arn, "topK": 3, "queryVector": {"float32": queries[0].tolist()}, "returnDistance": True}
         first = client.query_vectors(**query)["vectors"]
-        assert table_of(m).approximate("euclidean").index is not None
         # A new exact match, an overwrite moving the old best far away, and a delete: all visible at once.
         client.put_vectors(
             indexArn=arn,
@@ -151,3 +165,60 @@ def test_writes_are_mirrored_into_the_ivf_index() -> None:
         assert after[0] == {"key": "new-exact", "distance": 0.0}
         assert first[0]["key"] not in [h["key"] for h in after]
         assert first[1]["key"] not in [h["key"] for h in after]
+
+
+@pytest.fixture
+def held_build(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """Builds wait for the returned event before training, so a test can act while one is running."""
+    release = threading.Event()
+    real_build = ann.build_ivf
+
+    def build(*args: Any, **kwargs: Any) -> Any:
+        assert release.wait(timeout=60)
+        return real_build(*args, **kwargs)
+
+    monkeypatch.setattr(ann, "build_ivf", build)
+    return release
+
+
+def test_no_query_waits_for_the_build(held_build: threading.Event) -> None:
+    # The IVF index is trained and filled in a background thread while queries are answered exactly; writes made
+    # meanwhile are caught up before it answers. Here the build is held until the writes are done.
+    data, queries = family("clustered")
+    with mock_s3vectors(approximate_above=1_000) as m:
+        client, arn = loaded_index(m, data, "euclidean")
+        for query in queries[: ann.WARM_UP_QUERIES]:
+            keys_of(client, arn, query, 10)
+        search = table_of(m).approximate("euclidean")
+        assert not search.wait(timeout=0)  # building (held), and yet:
+        assert keys_of(client, arn, queries[-1], 10) == exact_keys(data, queries[-1], 10, "euclidean")[0]
+        client.put_vectors(
+            indexArn=arn,
+            vectors=[
+                {"key": "new-exact", "data": {"float32": queries[-1].tolist()}},
+                {"key": "k1", "data": {"float32": queries[-2].tolist()}},
+            ],
+        )
+        client.delete_vectors(indexArn=arn, keys=["k0", "k2"])
+        held_build.set()
+        assert search.wait(timeout=60) and search.index is not None
+        for _ in range(3):  # approximate answers (and audits) that include every write made during the build
+            assert keys_of(client, arn, queries[-1], 1) == ["new-exact"]
+            assert keys_of(client, arn, queries[-2], 1) == ["k1"]
+            assert keys_of(client, arn, data[0], 1) != ["k0"] and keys_of(client, arn, data[2], 1) != ["k2"]
+        assert search._answers > 0
+        assert search.index.nprobe  # still approximate: the audits found nothing missing
+
+
+def test_a_dropped_index_ends_its_build(held_build: threading.Event) -> None:
+    data, queries = family("clustered")
+    with mock_s3vectors(approximate_above=1_000) as m:
+        client, arn = loaded_index(m, data, "cosine")
+        for query in queries[: ann.WARM_UP_QUERIES]:
+            keys_of(client, arn, query, 10)
+        table = weakref.ref(table_of(m))
+        search = table_of(m).approximate("cosine")
+        m.reset()
+        assert table() is None  # the builder holds the matrix, not the table
+        held_build.set()
+        assert search.wait(timeout=60) and search.index is None

@@ -16,13 +16,17 @@ more than half — where exact search costs the same. So no fraction is fixed he
   need; real queries harder than the stored vectors (from another distribution, far from the data) raise it at
   once, and past the scan limit search becomes exact again.
 
-faiss ids are the table's row numbers, so every write and every compaction of the table is mirrored here; the
-caller re-scores the candidates exactly.
+The index is built in a background thread while queries are answered exactly (see ApproximateSearch). faiss ids
+are the table's row numbers, so every write and every compaction of the table is mirrored here; the caller
+re-scores the candidates exactly.
 """
 
 from __future__ import annotations
 
+import logging
 import math
+import threading
+import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -33,6 +37,8 @@ import numpy.typing as npt
 if TYPE_CHECKING:
     from .table import VectorTable
 
+logger = logging.getLogger("s3vectors_mock")
+
 Matrix = npt.NDArray[np.float32]
 Rows = npt.NDArray[np.intp]
 
@@ -41,6 +47,7 @@ CALIBRATION_RECALL = 0.97  # on ~100 held-out queries: a margin for sampling err
 CALIBRATION_QUERIES = 100
 CALIBRATED_TOP_K = (10, 100)  # topK above the last one is always exact
 MAX_SCANNED_FRACTION = 0.2  # beyond a fifth of the vectors per query, an exact pass is about as fast
+WARM_UP_QUERIES = 20  # unfiltered queries answered exactly on a large table before its IVF index is built
 AUDIT_EVERY = 16
 AUDIT_WINDOW = 32
 TRAINING_POINTS_PER_LIST = 40  # faiss warns below 39
@@ -48,6 +55,7 @@ MINIMUM_VECTORS = 1_000  # below this an exact pass is a single cheap BLAS call
 # Squared norms beyond this overflow faiss's float32 distance arithmetic; such tables are searched exactly.
 LARGEST_SQUARED_NORM = 1e30
 CHUNK = 65_536  # rows normalized, added and scored at a time: bounded temporaries
+CATCH_UP_UNDER_LOCK = 16_384  # rows written during a build that are re-read while holding off writes
 SEED = 1234
 
 
@@ -230,11 +238,26 @@ def build_ivf(
 
 
 class ApproximateSearch:
-    """The approximate side of one table: its IVF index (built on first use), the audit, and the mirror of writes."""
+    """The approximate side of one table: its IVF index, built in the background, audited, and kept in step.
+
+    Until the index is ready every query is answered exactly, so no query ever waits for a build: training and
+    filling cost hundreds of exact queries (seconds at 1M × 128). The build starts only after WARM_UP_QUERIES
+    unfiltered queries on the large table, so a test that asks a few questions never pays for it, and those
+    queries are calibrated on with the held-out stored vectors.
+
+    Threads: queries and writes call in under the backend's lock. The builder reads the matrix it was given
+    without that lock; every write meanwhile records its rows (``_pending``), and the builder re-reads those rows
+    from the table afterwards, the last ones under ``_lock`` as it publishes the index, so a row it read half
+    written is always read again. Once published, the index is touched only by calls under the backend's lock.
+    """
 
     def __init__(self, metric: str) -> None:
         self.metric = metric
         self.index: IvfIndex | None = None
+        self._lock = threading.Lock()
+        self._builder: threading.Thread | None = None
+        self._pending: list[Rows] | None = None  # rows written since the build began (None: no build running)
+        self._recent: list[Matrix] = []  # the last WARM_UP_QUERIES unfiltered queries, answered exactly
         self._retry_at = MINIMUM_VECTORS  # no build below this size (raised after a refusal)
         self._answers = 0
         self._audited: dict[int, list[npt.NDArray[np.int64]]] = {}  # limit -> neighbour list ranks, recent last
@@ -242,14 +265,11 @@ class ApproximateSearch:
     def propose(self, table: VectorTable, query: Matrix, k: int) -> tuple[Rows, bool] | None:
         """Candidate rows for the ``k`` nearest, and whether this query is an audit turn (the caller then answers
         exactly and reports with :meth:`audited`); None when this query is to be answered exactly."""
-        if self.index is None:
-            if table.size < self._retry_at or not self._searchable(table, np.arange(table.size)):
-                return None
-            self.index = build_ivf(table.data, table.size, self.metric)
-            if self.index is None:
-                self._refuse(table)
-                return None
-        rows = self.index.candidates(query, k)
+        index = self.index
+        if index is None:
+            self._warm_up(table, query)
+            return None
+        rows = index.candidates(query, k)
         if rows is None:
             return None
         self._answers += 1
@@ -266,24 +286,97 @@ class ApproximateSearch:
         window.append(index.neighbour_ranks(query, table.data[np.asarray(exact, dtype=np.intp)]))
         del window[:-AUDIT_WINDOW]
         index.set_probes(
-            {limit: _probes_needed(np.concatenate(ranks), CALIBRATION_RECALL) for limit, ranks in self._audited.items()}
+            {size: _probes_needed(np.concatenate(ranks), CALIBRATION_RECALL) for size, ranks in self._audited.items()}
         )
         if not index.nprobe:
             self._refuse(table)
 
     def changed(self, table: VectorTable, rows: Rows) -> None:
         """Mirror a write: ``rows`` were rewritten or vacated (rows at or past the table's size are gone)."""
-        if self.index is None or not len(rows):
+        if not len(rows):
             return
-        self.index.remove(rows)
+        with self._lock:
+            if self._pending is not None:  # a build is running: it catches up with these rows before publishing
+                self._pending.append(np.array(rows, dtype=np.intp))
+                return
+        if self.index is not None and not self._apply(self.index, table, rows):
+            self._refuse(table)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for a running build to finish (tests and benchmarks); True when none is running any more."""
+        builder = self._builder
+        if builder is not None:
+            builder.join(timeout)
+        return builder is None or not builder.is_alive()
+
+    def _warm_up(self, table: VectorTable, query: Matrix) -> None:
+        self._recent.append(np.array(query, dtype=np.float32))
+        del self._recent[:-WARM_UP_QUERIES]
+        with self._lock:
+            if self._pending is not None or len(self._recent) < WARM_UP_QUERIES or table.size < self._retry_at:
+                return
+            if not self._searchable(table, None):
+                self._retry_at = max(MINIMUM_VECTORS, 2 * table.size)
+                return
+            self._pending = []
+            self._audited.clear()
+            self._builder = threading.Thread(
+                target=self._build,
+                args=(weakref.ref(table), table.data, table.size, np.stack(self._recent)),
+                name="s3vectors-mock-ivf",
+                daemon=True,
+            )
+            self._builder.start()
+
+    def _build(self, table_ref: weakref.ref[VectorTable], data: Matrix, size: int, queries: Matrix) -> None:
+        """The builder thread. Holds the matrix it was given, never the table (a dropped table ends the build)."""
+        # One OpenMP thread (a per-thread setting): the other core stays free for the test and its exact queries.
+        faiss.omp_set_num_threads(1)
+        try:
+            index = build_ivf(data, size, self.metric, queries, cancelled=lambda: table_ref() is None)
+            del data
+            while True:
+                table = table_ref()
+                if table is None:
+                    with self._lock:
+                        self._pending = None
+                    return
+                with self._lock:
+                    pending, count = self._pending or [], sum(len(rows) for rows in self._pending or [])
+                    if index is None or count <= CATCH_UP_UNDER_LOCK:
+                        # The last rows are re-read under the lock, so no write can slip between them and publishing.
+                        if index is not None and pending and not self._apply(index, table, np.concatenate(pending)):
+                            index = None
+                        self._pending = None
+                        self.index = index
+                        if index is None:
+                            self._retry_at = max(MINIMUM_VECTORS, 2 * table.size)
+                        return
+                    self._pending = []
+                # Many writes meanwhile: catch up with them outside the lock, writes keep coming in.
+                if not self._apply(index, table, np.concatenate(pending)):
+                    index = None
+                del table
+        except Exception:  # a failed build must never break the mock: search stays exact, and is not retried
+            logger.exception("s3vectors-mock: building the IVF index failed; search stays exact")
+            with self._lock:
+                self._pending = None
+                self._retry_at = 2**62
+
+    def _apply(self, index: IvfIndex, table: VectorTable, rows: Rows) -> bool:
+        """Re-read ``rows`` from the table into ``index``; False when a row is too large for faiss's float32."""
+        rows = np.unique(rows)
+        index.remove(rows)
         live = rows[rows < table.size]
         if not self._searchable(table, live):
-            self._refuse(table)
-            return
-        self.index.add(live, table.data[live])
+            return False
+        index.add(live, table.data[live])
+        return True
 
-    def _searchable(self, table: VectorTable, rows: Rows) -> bool:
-        return not len(rows) or float(np.max(table.squared_norms[rows])) <= LARGEST_SQUARED_NORM
+    def _searchable(self, table: VectorTable, rows: Rows | None) -> bool:
+        """Whether faiss's float32 arithmetic can rank these rows (all live rows when None)."""
+        norms = table.squared_norms[: table.size] if rows is None else table.squared_norms[rows]
+        return not len(norms) or float(np.max(norms)) <= LARGEST_SQUARED_NORM
 
     def _refuse(self, table: VectorTable) -> None:
         # Exact from now on; the data may change enough to make an IVF worthwhile once the table has doubled.
