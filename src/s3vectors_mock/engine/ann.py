@@ -12,9 +12,10 @@ more than half — where exact search costs the same. So no fraction is fixed he
   MAX_SCANNED_FRACTION of the vectors, the index is refused and search stays exact.
 * Audit. Some approximate queries (the 1st, 2nd, 4th, 8th, then every AUDIT_EVERY-th) are also answered exactly,
   and that exact answer is returned. The list ranks of their true neighbours say exactly which nprobe each would
-  have needed, so nprobe becomes the larger of the calibrated one and the one the last AUDIT_WINDOW audited queries
-  need; real queries harder than the stored vectors (from another distribution, far from the data) raise it at
-  once, and past the scan limit search becomes exact again.
+  have needed. When the last AUDIT_WINDOW audited queries (at least AUDITS_TO_ACT of them) show a recall below
+  RECALL_TARGET at the calibrated nprobe, nprobe rises to what they need: real queries harder than the stored
+  vectors (another distribution, far from the data) raise it within a few queries, and when they need more than
+  the scan limit (seen on AUDITS_TO_REFUSE queries at least), search becomes exact again.
 
 The index is built in a background thread while queries are answered exactly (see ApproximateSearch). faiss ids
 are the table's row numbers, so every write and every compaction of the table is mirrored here; the caller
@@ -50,6 +51,8 @@ MAX_SCANNED_FRACTION = 0.2  # beyond a fifth of the vectors per query, an exact 
 WARM_UP_QUERIES = 20  # unfiltered queries answered exactly on a large table before its IVF index is built
 AUDIT_EVERY = 16
 AUDIT_WINDOW = 32
+AUDITS_TO_ACT = 4  # one query's recall varies a lot: a verdict needs a few
+AUDITS_TO_REFUSE = 8
 TRAINING_POINTS_PER_LIST = 40  # faiss warns below 39
 MINIMUM_VECTORS = 1_000  # below this an exact pass is a single cheap BLAS call
 # Squared norms beyond this overflow faiss's float32 distance arithmetic; such tables are searched exactly.
@@ -147,25 +150,28 @@ class IvfIndex:
 
 
 class _NearestRows:
-    """The ``width`` nearest stored rows of each calibration query, merged chunk by chunk as the index fills."""
+    """The ``width`` nearest stored rows of each calibration query, merged chunk by chunk as the index fills.
+
+    Scored by faiss (its own BLAS, on the builder's one OpenMP thread), not numpy: numpy's BLAS thread pool is the
+    one the foreground's exact queries use, and a long product there would hold them up.
+    """
 
     def __init__(self, queries: Matrix, width: int, metric: str) -> None:
         self.queries = queries
         self.width = width
         self.metric = metric
-        self.scores = np.full((len(queries), 0), np.inf, dtype=np.float32)
+        self.scores = np.empty((len(queries), 0), dtype=np.float32)
         self.rows = np.empty((len(queries), 0), dtype=np.int64)
 
     def update(self, start: int, prepared: Matrix) -> None:
-        products = self.queries @ prepared.T  # queries × chunk
+        faiss_metric = faiss.METRIC_INNER_PRODUCT if self.metric == "cosine" else faiss.METRIC_L2
+        found_scores, found_rows = faiss.knn(
+            self.queries, prepared, min(self.width, len(prepared)), metric=faiss_metric
+        )
         if self.metric == "cosine":
-            scores = np.negative(products, out=products)  # smaller is nearer, as for distances
-        else:
-            products *= -2.0
-            scores = products + np.einsum("ij,ij->i", prepared, prepared)[None, :]  # |x|² − 2x·q (+|q|²)
-        rows = np.broadcast_to(np.arange(start, start + prepared.shape[0], dtype=np.int64), scores.shape)
-        scores = np.concatenate([self.scores, scores], axis=1)
-        rows = np.concatenate([self.rows, rows], axis=1)
+            found_scores = -found_scores  # smaller is nearer, as for distances
+        scores = np.concatenate([self.scores, found_scores], axis=1)
+        rows = np.concatenate([self.rows, found_rows + start], axis=1)
         if scores.shape[1] > self.width:
             keep = np.argpartition(scores, self.width - 1, axis=1)[:, : self.width]
             scores = np.take_along_axis(scores, keep, axis=1)
@@ -285,11 +291,20 @@ class ApproximateSearch:
         window = self._audited.setdefault(limit, [])
         window.append(index.neighbour_ranks(query, table.data[np.asarray(exact, dtype=np.intp)]))
         del window[:-AUDIT_WINDOW]
-        index.set_probes(
-            {size: _probes_needed(np.concatenate(ranks), CALIBRATION_RECALL) for size, ranks in self._audited.items()}
-        )
+        index.set_probes({size: self._needed(index, size, recent) for size, recent in self._audited.items()})
         if not index.nprobe:
             self._refuse(table)
+
+    @staticmethod
+    def _needed(index: IvfIndex, limit: int, window: list[npt.NDArray[np.int64]]) -> int:
+        """The nprobe audited queries ask for: none while the calibrated one serves them well enough (or too few
+        were audited to tell), else what reaches CALIBRATION_RECALL on them, capped at the scan limit until enough
+        of them have been seen to give up on approximation."""
+        ranks = np.concatenate(window)
+        if len(window) < AUDITS_TO_ACT or np.mean(ranks < index.calibrated[limit]) >= RECALL_TARGET:
+            return 0
+        needed = _probes_needed(ranks, CALIBRATION_RECALL)
+        return needed if len(window) >= AUDITS_TO_REFUSE else min(needed, index.largest_nprobe)
 
     def changed(self, table: VectorTable, rows: Rows) -> None:
         """Mirror a write: ``rows`` were rewritten or vacated (rows at or past the table's size are gone)."""
