@@ -181,9 +181,13 @@ def held_build(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
     return release
 
 
-def test_no_query_waits_for_the_build(held_build: threading.Event) -> None:
+@pytest.mark.parametrize("under_lock", [ann.CATCH_UP_UNDER_LOCK, 0], ids=["caught-up-under-lock", "outside"])
+def test_no_query_waits_for_the_build(
+    held_build: threading.Event, monkeypatch: pytest.MonkeyPatch, under_lock: int
+) -> None:
     # The IVF index is trained and filled in a background thread while queries are answered exactly; writes made
     # meanwhile are caught up before it answers. Here the build is held until the writes are done.
+    monkeypatch.setattr(ann, "CATCH_UP_UNDER_LOCK", under_lock)
     data, queries = family("clustered")
     with mock_s3vectors(approximate_above=1_000) as m:
         client, arn = loaded_index(m, data, "euclidean")

@@ -58,7 +58,10 @@ MINIMUM_VECTORS = 1_000  # below this an exact pass is a single cheap BLAS call
 # Squared norms beyond this overflow faiss's float32 distance arithmetic; such tables are searched exactly.
 LARGEST_SQUARED_NORM = 1e30
 CHUNK = 65_536  # rows normalized, added and scored at a time: bounded temporaries
-CATCH_UP_UNDER_LOCK = 16_384  # rows written during a build that are re-read while holding off writes
+# Rows written during a build are re-read into the index outside the lock until so few are left that adding them
+# while holding off writes costs about this many multiply-adds (~10 ms): rows × lists × dimension.
+CATCH_UP_UNDER_LOCK = 2**27
+CATCH_UP_ROUNDS = 100  # a write stream faster than the catch-up: publish anyway after this many rounds
 SEED = 1234
 
 
@@ -349,8 +352,11 @@ class ApproximateSearch:
         faiss.omp_set_num_threads(1)
         try:
             index = build_ivf(data, size, self.metric, queries, cancelled=lambda: table_ref() is None)
+            data_dimension = data.shape[1]
             del data
+            rounds = 0
             while True:
+                rounds += 1
                 table = table_ref()
                 if table is None:
                     with self._lock:
@@ -358,7 +364,11 @@ class ApproximateSearch:
                     return
                 with self._lock:
                     pending, count = self._pending or [], sum(len(rows) for rows in self._pending or [])
-                    if index is None or count <= CATCH_UP_UNDER_LOCK:
+                    if (
+                        index is None
+                        or count * index.lists * data_dimension <= CATCH_UP_UNDER_LOCK
+                        or (rounds >= CATCH_UP_ROUNDS)
+                    ):
                         # The last rows are re-read under the lock, so no write can slip between them and publishing.
                         if index is not None and pending and not self._apply(index, table, np.concatenate(pending)):
                             index = None
