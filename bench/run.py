@@ -469,6 +469,37 @@ def churn(quick: bool) -> list[Row]:
     ]
 
 
+def token_memory(quick: bool) -> list[Row]:
+    """Result pages: a QueryVectors token holds a snapshot of the ranked results until it is used up, expires or is
+    evicted. Queries that read only their first page of topK=10,000 are the worst case."""
+    from s3vectors_mock._tokens import MEMORY_BUDGET
+
+    count, queries = 20_000, 300 if quick else 1_500
+    rng = np.random.default_rng(8)
+    data = rng.standard_normal((count, 8), dtype=np.float32)
+    with mock_s3vectors() as m:
+        client = boto3.client("s3vectors", region_name=REGION)
+        arn = setup_index(client, 8)
+        m.load_vectors(arn, [f"document-{i:06d}" for i in range(count)], data)
+        vectors = rng.standard_normal((queries, 8)).tolist()
+        client.query_vectors(indexArn=arn, topK=10_000, queryVector={"float32": vectors[0]})
+        gc.collect()
+        before = rss_bytes()
+        for vector in vectors:
+            client.query_vectors(indexArn=arn, topK=10_000, queryVector={"float32": vector})
+        gc.collect()
+        growth = rss_bytes() - before
+    return [
+        (
+            "11",
+            f"resident memory growth after {queries:,} first-page-only topK=10,000 queries ÷ token budget",
+            growth / MEMORY_BUDGET,
+            "≤ 1",
+            f"{growth / 2**20:.0f} MiB for a budget of {MEMORY_BUDGET / 2**20:.0f} MiB",
+        )
+    ]
+
+
 FIGURES: dict[str, Callable[[bool], list[Row]]] = {
     "1": call_overhead,
     "3": put_overhead,
@@ -479,6 +510,7 @@ FIGURES: dict[str, Callable[[bool], list[Row]]] = {
     "8": seeding,
     "9": churn,
     "10": recall_by_dimension,
+    "11": token_memory,
 }
 
 
