@@ -364,11 +364,8 @@ class ApproximateSearch:
                     return
                 with self._lock:
                     pending, count = self._pending or [], sum(len(rows) for rows in self._pending or [])
-                    if (
-                        index is None
-                        or count * index.lists * data_dimension <= CATCH_UP_UNDER_LOCK
-                        or (rounds >= CATCH_UP_ROUNDS)
-                    ):
+                    few = index is None or count * index.lists * data_dimension <= CATCH_UP_UNDER_LOCK
+                    if few or rounds >= CATCH_UP_ROUNDS:
                         # The last rows are re-read under the lock, so no write can slip between them and publishing.
                         if index is not None and pending and not self._apply(index, table, np.concatenate(pending)):
                             index = None
@@ -379,7 +376,7 @@ class ApproximateSearch:
                         return
                     self._pending = []
                 # Many writes meanwhile: catch up with them outside the lock, writes keep coming in.
-                if not self._apply(index, table, np.concatenate(pending)):
+                if index is not None and not self._apply(index, table, np.concatenate(pending)):
                     index = None
                 del table
         except Exception:  # a failed build must never break the mock: search stays exact, and is not retried
