@@ -68,11 +68,21 @@ def nearest(
     """The rows of the ``k`` nearest vectors (among ``allowed`` rows when given) and their float32 distances.
 
     Exact, unless the table holds more than ``approximate_above`` vectors and the query has no filter: then an IVF
-    index proposes candidates (a filtered query stays exact over the matching rows, whatever the size).
+    index calibrated to a recall target may propose candidates, which are re-scored exactly (see ``ann``). A
+    filtered query stays exact over the matching rows, whatever the size; so does a topK above 100.
     """
     if allowed is None and approximate_above is not None and table.size > approximate_above and k < table.size:
-        proposed = table.ivf(metric).candidates(query, max(2 * k, 20))
-        return _rescored(table, proposed, query, k, metric)
+        search = table.approximate(metric)
+        proposal = search.propose(table, query, k)
+        if proposal is not None:  # None: topK above what was calibrated, too few candidates, or no IVF index
+            proposed, audit = proposal
+            answer = _rescored(table, proposed, query, k, metric)
+            if not audit:
+                return answer
+            # An audit turn: answer exactly, and let the approximate search measure its recall on a real query.
+            exact_rows, exact_distances = nearest(table, query, k, metric)
+            search.audited(table, query, exact_rows)
+            return exact_rows, exact_distances
     rows: Rows | None = None
     if allowed is not None:
         rows = np.flatnonzero(allowed)

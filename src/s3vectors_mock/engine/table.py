@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .ann import IvfIndex
+from .ann import ApproximateSearch
 from .columns import MetadataColumns, Rows
 
 Matrix = npt.NDArray[np.float32]
@@ -48,8 +48,8 @@ class VectorTable:
         self.columns = MetadataColumns(capacity)
         self.version = 0
         self._sorted_keys: tuple[int, list[str], npt.NDArray[np.uint32]] | None = None
-        # Built on demand for large indexes (see ivf()); mirrors every write once it exists.
-        self._ivf: IvfIndex | None = None
+        # Created on the first approximate query (see approximate()); mirrors every write once it exists.
+        self._approximate: ApproximateSearch | None = None
 
     @property
     def capacity(self) -> int:
@@ -109,9 +109,8 @@ class VectorTable:
             self.squared_norms32[row_array] = squared
             self.inverse_norms[row_array] = np.where(squared > 0, 1.0 / np.sqrt(squared), 0.0)
         self.key_hashes[row_array] = [zlib.crc32(key.encode("utf-8")) for key in keys]
-        if self._ivf is not None:
-            self._ivf.remove(row_array)
-            self._ivf.add(row_array, self.data[row_array])
+        if self._approximate is not None:
+            self._approximate.changed(self, row_array)
         if existing_count:
             self.columns.clear(row_array)
         self.columns.write(rows, metadata, self.filterable)
@@ -129,13 +128,9 @@ class VectorTable:
         movers = [row for row in range(new_size, self.size) if row not in doomed_set]
         for key in (self.keys[row] for row in doomed):
             del self.row_of[key]
-        if self._ivf is not None:
-            self._ivf.remove(np.asarray(doomed + movers, dtype=np.intp))
         if holes:
             destination: Rows = np.asarray(holes, dtype=np.intp)
             source: Rows = np.asarray(movers, dtype=np.intp)
-            if self._ivf is not None:
-                self._ivf.add(destination, self.data[source])
             self.data[destination] = self.data[source]
             self.squared_norms[destination] = self.squared_norms[source]
             self.squared_norms32[destination] = self.squared_norms32[source]
@@ -150,13 +145,15 @@ class VectorTable:
         del self.keys[new_size:]
         del self.metadata[new_size:]
         self.size = new_size
+        if self._approximate is not None:  # the doomed rows and the moved ones changed (past new_size: gone)
+            self._approximate.changed(self, np.asarray(doomed + movers, dtype=np.intp))
         self.version += 1
 
-    def ivf(self, metric: str) -> IvfIndex:
-        """The approximate index of the live rows, trained and filled on first use."""
-        if self._ivf is None or self._ivf.metric != metric:
-            self._ivf = IvfIndex(self.live(), metric)
-        return self._ivf
+    def approximate(self, metric: str) -> ApproximateSearch:
+        """The approximate search of this table (its IVF index is built when it is first worth it)."""
+        if self._approximate is None or self._approximate.metric != metric:
+            self._approximate = ApproximateSearch(metric)
+        return self._approximate
 
     def live(self) -> Matrix:
         return self.data[: self.size]

@@ -29,7 +29,11 @@ def page_of_names(
         start = bisect.bisect_right(ordered, after)
     page = ordered[start : start + limit]
     more = start + limit < len(ordered)
-    next_token = request.backend.tokens.issue(scope, page[-1]) if more and page else None
+    next_token = None
+    if more and page:
+        next_token = request.backend.tokens.issue(scope, page[-1], size=len(page[-1]), after=token)
+    elif token is not None:
+        request.backend.tokens.release(token)  # the listing is complete: its tokens are no longer needed
     return page, next_token
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,6 +47,39 @@ class Hit:
     key: str
     distance: float | None = None
     scores: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """Ranked results, compactly: they are what a page token keeps until its chain is released or expires.
+
+    ``keys`` are the table's own key strings; ``distances`` are float32 (NaN: no distance, for hits that only text
+    search found); ``scores`` exist only for text and hybrid search.
+    """
+
+    keys: list[str]
+    distances: npt.NDArray[np.float32]
+    scores: list[dict[str, Any]] | None = None
+
+    @staticmethod
+    def of(hits: list[Hit]) -> Ranking:
+        distances = np.array([np.nan if hit.distance is None else hit.distance for hit in hits], dtype=np.float32)
+        scores = [hit.scores or {} for hit in hits] if any(hit.scores is not None for hit in hits) else None
+        return Ranking([hit.key for hit in hits], distances, scores)
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def hit(self, position: int) -> Hit:
+        distance = float(self.distances[position])
+        scores = self.scores[position] if self.scores is not None else None
+        return Hit(self.keys[position], None if distance != distance else distance, scores)
+
+    def estimated_bytes(self) -> int:
+        """What holding this ranking costs at most: the arrays, and the key strings should their vectors be
+        deleted meanwhile (while they exist the table holds the same strings). Scores are rare: a rough 300 each."""
+        key_bytes = sum(map(sys.getsizeof, self.keys))
+        return 8 * len(self.keys) + key_bytes + self.distances.nbytes + (300 * len(self.scores) if self.scores else 0)
 
 
 def top_k_cap() -> int:
@@ -123,16 +157,17 @@ def _vector_ranking(
     allowed: BoolMask | None,
     classic_window: int | None,
     approximate_above: int | None,
-) -> list[Hit]:
+) -> Ranking:
     table = index.table
     if allowed is not None and classic_window is not None:
         # CLASSIC filters while it searches: only the nearest few candidates are ever filtered, so a selective
         # filter can return fewer than topK (opt-in, see mock_s3vectors(classic_search_window=...)).
         rows, distances = nearest(table, query, max(classic_window, top_k), index.distance_metric)
         kept = [(row, distance) for row, distance in zip(rows, distances) if allowed[row]][:top_k]
-        return [Hit(table.keys[row], distance) for row, distance in kept]
-    rows, distances = nearest(table, query, top_k, index.distance_metric, allowed, approximate_above)
-    return [Hit(table.keys[row], distance) for row, distance in zip(rows, distances)]
+        rows, distances = [row for row, _ in kept], [distance for _, distance in kept]
+    else:
+        rows, distances = nearest(table, query, top_k, index.distance_metric, allowed, approximate_above)
+    return Ranking([table.keys[row] for row in rows], np.asarray(distances, dtype=np.float32).reshape(-1))
 
 
 def _text_rankings(
@@ -168,16 +203,17 @@ def _text_only(rankings: dict[str, list[tuple[str, float]]], top_k: int) -> list
     return [Hit(key, None, {"bm25Scores": _bm25_scores(key, rankings, lookup)}) for key in order]
 
 
-def _hybrid(vector_hits: list[Hit], rankings: dict[str, list[tuple[str, float]]], top_k: int) -> list[Hit]:
+def _hybrid(vector_hits: Ranking, rankings: dict[str, list[tuple[str, float]]], top_k: int) -> list[Hit]:
     """Reciprocal Rank Fusion of the vector ranking and every text ranking, each cut at topK."""
     lookup = {metadata_key: dict(scored) for metadata_key, scored in rankings.items()}
     fused: dict[str, float] = {}
-    for rank, hit in enumerate(vector_hits[:top_k], start=1):
-        fused[hit.key] = fused.get(hit.key, 0.0) + 1.0 / (RRF_K + rank)
+    vector_keys = vector_hits.keys[:top_k]
+    for rank, key in enumerate(vector_keys, start=1):
+        fused[key] = fused.get(key, 0.0) + 1.0 / (RRF_K + rank)
     for scored in rankings.values():
         for rank, (key, _) in enumerate(scored[:top_k], start=1):
             fused[key] = fused.get(key, 0.0) + 1.0 / (RRF_K + rank)
-    distances = {hit.key: hit.distance for hit in vector_hits[:top_k]}
+    distances = dict(zip(vector_keys, vector_hits.distances[:top_k].tolist()))
     order = sorted(fused, key=lambda key: (-fused[key], key))[:top_k]
     hits = []
     for key in order:
@@ -188,7 +224,7 @@ def _hybrid(vector_hits: list[Hit], rankings: dict[str, list[tuple[str, float]]]
     return hits
 
 
-def _rank(request: Request, index: Index, params: Params) -> list[Hit]:
+def _rank(request: Request, index: Index, params: Params) -> Ranking:
     top_k = params["topK"]
     mode = _effective_mode(index, params)
     texts = params.get("queryTexts") or []
@@ -200,13 +236,12 @@ def _rank(request: Request, index: Index, params: Params) -> list[Hit]:
     allowed = _allowed_rows(index, params, mode)
     classic_window = request.options.classic_search_window if mode != ENHANCED else None
     approximate_above = request.options.approximate_above
-    vector_hits = (
-        _vector_ranking(index, query, top_k, allowed, classic_window, approximate_above) if query is not None else []
-    )
-    if not texts:
-        return vector_hits
+    if query is not None:
+        vector_hits = _vector_ranking(index, query, top_k, allowed, classic_window, approximate_above)
+        if not texts:
+            return vector_hits
     rankings = _text_rankings(index, texts, allowed)
-    return _hybrid(vector_hits, rankings, top_k) if query is not None else _text_only(rankings, top_k)
+    return Ranking.of(_hybrid(vector_hits, rankings, top_k) if query is not None else _text_only(rankings, top_k))
 
 
 def _fingerprint(index: Index, params: Params) -> str:
@@ -223,6 +258,7 @@ def query_vectors(request: Request, params: Params) -> Params:
     # The token is bound to this exact query: repeating it with other parameters is rejected. The fingerprint is
     # computed only when a token is read or written (it serializes the whole query vector).
     scope = f"QueryVectors:{_fingerprint(index, params)}" if token is not None else None
+    ranked: Ranking
     if token is not None and scope is not None:
         ranked, offset = request.backend.tokens.redeem(token, scope)
     else:
@@ -230,11 +266,21 @@ def query_vectors(request: Request, params: Params) -> Params:
     # A client whose model has no nextToken (before 2026-06) could not ask for the next page: it gets one page.
     paged = request.client_has("QueryVectors", "nextToken")
     end = min(offset + PAGE_SIZE, len(ranked)) if paged else len(ranked)
-    hits = [_describe(index, hit, params) for hit in ranked[offset:end] if hit.key in index.table.row_of]
+    row_of = index.table.row_of
+    hits = [
+        _describe(index, ranked.hit(position), params)
+        for position in range(offset, end)
+        if ranked.keys[position] in row_of
+    ]
     response: Params = {"vectors": hits, "distanceMetric": index.distance_metric}
+    tokens = request.backend.tokens
     if end < len(ranked):
         scope = scope or f"QueryVectors:{_fingerprint(index, params)}"
-        response["nextToken"] = request.backend.tokens.issue(scope, (ranked, end))
+        # The first page's token carries the snapshot's size; the next ones share it.
+        size = ranked.estimated_bytes() if token is None else 0
+        response["nextToken"] = tokens.issue(scope, (ranked, end), size=size, after=token)
+    elif token is not None:
+        tokens.release(token)  # the last page: the snapshot is no longer needed
     return response
 
 

@@ -186,6 +186,10 @@ def list_vectors(request: Request, params: Params) -> Params:
         page.append(describe_vector(index, row, return_data, return_metadata))
         budget -= _estimated_size(index, row, return_data, return_metadata)
     response: Params = {"vectors": page}
+    token = params.get("nextToken")
     if page and len(candidates) > len(page):
-        response["nextToken"] = request.backend.tokens.issue(scope, page[-1]["key"])
+        last_key = page[-1]["key"]
+        response["nextToken"] = request.backend.tokens.issue(scope, last_key, size=len(last_key), after=token)
+    elif token is not None:
+        request.backend.tokens.release(token)  # the listing is complete: its tokens are no longer needed
     return response
