@@ -432,7 +432,7 @@ def test_loading_trains_no_approximate_index(tmp_path: pathlib.Path) -> None:
         )["indexArn"]
     mock.load_vectors(arn, [f"v{i}" for i in range(50)], np.random.default_rng(0).random((50, 4)) + 0.1)
     save_state(backend_of(mock), tmp_path)
-    with unittest_mock.patch("s3vectors_mock.engine.table.IvfIndex", side_effect=AssertionError("trained on load")):
+    with unittest_mock.patch("s3vectors_mock.engine.ann.IvfIndex", side_effect=AssertionError("trained on load")):
         load_state(Backend(), tmp_path)
 
 

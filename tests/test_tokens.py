@@ -29,7 +29,7 @@ class Clock:
 @pytest.fixture
 def clock(mock: S3VectorsMock) -> Clock:
     fake = Clock()
-    mock.backend.tokens.clock = fake
+    mock._service.backend.tokens.clock = fake
     return fake
 
 
@@ -53,7 +53,7 @@ def rejected(call: Any) -> tuple[str, str, int]:
 
 @paged_queries
 def test_the_last_page_releases_the_snapshot(client: Any, mock: S3VectorsMock, loaded: str) -> None:
-    tokens = mock.backend.tokens
+    tokens = mock._service.backend.tokens
     token = query(client, loaded, [1, 0, 0])["nextToken"]
     assert len(tokens) == 1 and tokens.held_bytes > 1000 * 12
     for _ in range(9):
@@ -85,7 +85,7 @@ def test_query_tokens_expire_after_five_minutes(client: Any, clock: Clock, loade
 
 @paged_queries
 def test_beyond_the_budget_the_oldest_snapshots_are_evicted(client: Any, mock: S3VectorsMock, loaded: str) -> None:
-    tokens = mock.backend.tokens
+    tokens = mock._service.backend.tokens
     first = query(client, loaded, [1, 0, 0])["nextToken"]
     tokens.budget = 3 * tokens.held_bytes + 1_000  # room for three first-page-only queries
     issued = [first] + [query(client, loaded, [1, 0, float(i)])["nextToken"] for i in range(1, 8)]
@@ -103,7 +103,7 @@ def test_a_snapshot_costs_tens_of_bytes_per_hit(client: Any, mock: S3VectorsMock
     # Key strings (shared with the table while their vectors exist) and float32 distances, not one object per hit:
     # 1,500 first-page-only topK=10,000 queries used to hold 2.2 GB.
     query(client, loaded, [1, 0, 0])
-    assert mock.backend.tokens.held_bytes < 1000 * 100
+    assert mock._service.backend.tokens.held_bytes < 1000 * 100
 
 
 def test_list_vectors_tokens_expire_and_are_released_at_the_end(
@@ -120,7 +120,7 @@ def test_list_vectors_tokens_expire_and_are_released_at_the_end(
     token = client.list_vectors(indexArn=index, maxResults=100, nextToken=token)["nextToken"]
     last = client.list_vectors(indexArn=index, maxResults=100, nextToken=token)
     assert len(last["vectors"]) == 50 and "nextToken" not in last
-    assert len(mock.backend.tokens) == 0
+    assert len(mock._service.backend.tokens) == 0
 
 
 def test_list_index_tokens_are_released_at_the_end(client: Any, mock: S3VectorsMock, bucket: str) -> None:
@@ -131,4 +131,4 @@ def test_list_index_tokens_are_released_at_the_end(client: Any, mock: S3VectorsM
     paginator = client.get_paginator("list_indexes")
     pages = list(paginator.paginate(vectorBucketName=bucket, PaginationConfig={"PageSize": 1}))
     assert [len(page["indexes"]) for page in pages] == [1, 1, 1]
-    assert len(mock.backend.tokens) == 0
+    assert len(mock._service.backend.tokens) == 0

@@ -29,9 +29,8 @@ import math
 import threading
 import weakref
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-import faiss
 import numpy as np
 import numpy.typing as npt
 
@@ -65,6 +64,13 @@ CATCH_UP_ROUNDS = 100  # a write stream faster than the catch-up: publish anyway
 SEED = 1234
 
 
+def _faiss() -> Any:
+    """faiss, imported when an approximate index is first built (importing it costs every process ~0.1 s)."""
+    import faiss
+
+    return faiss
+
+
 def _lists_for(count: int) -> int:
     # √n lists: training costs lists² · points per list, so this is a quarter of 2·√n's k-means work, and with a
     # calibrated nprobe the share of vectors scanned for a given recall is about the same.
@@ -75,9 +81,9 @@ class IvfIndex:
     def __init__(self, dimension: int, metric: str, lists: int) -> None:
         self.metric = metric
         self.lists = lists
-        faiss_metric = faiss.METRIC_INNER_PRODUCT if metric == "cosine" else faiss.METRIC_L2
-        quantizer = faiss.IndexFlatIP(dimension) if metric == "cosine" else faiss.IndexFlatL2(dimension)
-        self._index = faiss.IndexIVFFlat(quantizer, dimension, lists, faiss_metric)
+        faiss_metric = _faiss().METRIC_INNER_PRODUCT if metric == "cosine" else _faiss().METRIC_L2
+        quantizer = _faiss().IndexFlatIP(dimension) if metric == "cosine" else _faiss().IndexFlatL2(dimension)
+        self._index = _faiss().IndexIVFFlat(quantizer, dimension, lists, faiss_metric)
         self._quantizer = quantizer  # faiss does not own it from Python: keep it alive
         # topK limit -> lists probed (ascending limits, non-decreasing probes); `calibrated` is the floor.
         self.nprobe: dict[int, int] = {}
@@ -88,13 +94,13 @@ class IvfIndex:
         prepared = np.ascontiguousarray(vectors, dtype=np.float32)
         if self.metric == "cosine":
             prepared = prepared.copy()
-            faiss.normalize_L2(prepared)
+            _faiss().normalize_L2(prepared)
         return prepared
 
     def train(self, sample: Matrix) -> None:
         self._index.train(self.prepare(sample))
         # A hash map from id to list entry: removing a few rows no longer scans every list.
-        self._index.set_direct_map_type(faiss.DirectMap.Hashtable)  # type: ignore[attr-defined,unused-ignore]
+        self._index.set_direct_map_type(_faiss().DirectMap.Hashtable)  # type: ignore[attr-defined,unused-ignore]
 
     def add_prepared(self, rows: Rows, prepared: Matrix) -> None:
         if len(rows):
@@ -105,7 +111,7 @@ class IvfIndex:
 
     def remove(self, rows: Rows) -> None:
         if len(rows):
-            self._index.remove_ids(faiss.IDSelectorArray(np.asarray(rows, dtype=np.int64)))
+            self._index.remove_ids(_faiss().IDSelectorArray(np.asarray(rows, dtype=np.int64)))
 
     def list_ranks(self, queries: Matrix) -> npt.NDArray[np.int64]:
         """For each (prepared) query, the rank of every list by nearness: 0 for the list probed first."""
@@ -167,8 +173,8 @@ class _NearestRows:
         self.rows = np.empty((len(queries), 0), dtype=np.int64)
 
     def update(self, start: int, prepared: Matrix) -> None:
-        faiss_metric = faiss.METRIC_INNER_PRODUCT if self.metric == "cosine" else faiss.METRIC_L2
-        found_scores, found_rows = faiss.knn(
+        faiss_metric = _faiss().METRIC_INNER_PRODUCT if self.metric == "cosine" else _faiss().METRIC_L2
+        found_scores, found_rows = _faiss().knn(
             self.queries, prepared, min(self.width, len(prepared)), metric=faiss_metric
         )
         if self.metric == "cosine":
@@ -349,7 +355,7 @@ class ApproximateSearch:
     def _build(self, table_ref: weakref.ref[VectorTable], data: Matrix, size: int, queries: Matrix) -> None:
         """The builder thread. Holds the matrix it was given, never the table (a dropped table ends the build)."""
         # One OpenMP thread (a per-thread setting): the other core stays free for the test and its exact queries.
-        faiss.omp_set_num_threads(1)
+        _faiss().omp_set_num_threads(1)
         try:
             index = build_ivf(data, size, self.metric, queries, cancelled=lambda: table_ref() is None)
             data_dimension = data.shape[1]
