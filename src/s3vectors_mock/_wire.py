@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import formatdate
@@ -26,16 +27,23 @@ class WireAnswer:
     body: bytes
 
 
+JSONEncode = Callable[[Any], bytes]
+
+
 def _json_default(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.timestamp()
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
+# One encoder for every answer: json.dumps with options builds a new one per call. Its ``default`` hook converts
+# timestamps, so the C encoder walks the payload, not Python code.
+_encoder = json.JSONEncoder(separators=(",", ":"), default=_json_default)
+
+
 def to_json(payload: Any) -> bytes:
-    """A response body as the service sends it: timestamps as epoch seconds, compact JSON. (The encoder's
-    ``default`` hook converts timestamps, so the C encoder walks the payload, not Python code.)"""
-    return json.dumps(payload, separators=(",", ":"), default=_json_default).encode("utf-8")
+    """A response body as the service sends it: timestamps as epoch seconds, compact JSON."""
+    return _encoder.encode(payload).encode("utf-8")
 
 
 # Request ids are no secret, so they need not come from os.urandom (a system call on every answer is a measurable
@@ -76,8 +84,8 @@ def error_body(error: ServiceError) -> dict[str, Any]:
     return body
 
 
-def wire_answer(payload: dict[str, Any]) -> WireAnswer:
-    body = to_json(payload)
+def wire_answer(payload: dict[str, Any], encode: JSONEncode = to_json) -> WireAnswer:
+    body = encode(payload)
     answer_headers = headers()
     answer_headers["content-length"] = str(len(body))
     return WireAnswer(200, answer_headers, body)

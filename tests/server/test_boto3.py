@@ -214,3 +214,11 @@ def test_the_newest_api_is_served_whatever_botocore_the_test_has(raw: RawHTTP, c
     assert found.status == 200, found.body
     assert [hit["key"] for hit in found.json["vectors"]] == ["cheese"]
     assert found.json["vectors"][0]["scores"]["bm25Scores"][0]["metadataKey"] == "body"
+
+
+def test_a_nan_in_metadata_gets_the_in_process_answer(client: Any, index_arn: str) -> None:
+    # botocore writes a NaN inside a document as a bare NaN, which is not JSON; read anyway, it meets the same rule.
+    with pytest.raises(client.exceptions.ValidationException, match="Metadata numbers must be finite"):
+        client.put_vectors(
+            indexArn=index_arn, vectors=[{"key": "m", "data": {"float32": [1, 0, 0]}, "metadata": {"x": float("nan")}}]
+        )

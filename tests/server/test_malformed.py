@@ -23,7 +23,7 @@ def server_survives(raw: RawHTTP) -> Any:
     ("body", "message"),
     [
         ('{"vectorBucketName": ', "The request body is not valid JSON: "),
-        ('{"topK": NaN}', "The request body is not valid JSON: "),
+        ('{"topK": 1,}', "The request body is not valid JSON: "),
         ("[]", "The request body must be a JSON object, not list"),
         ("null", "The request body must be a JSON object, not NoneType"),
     ],

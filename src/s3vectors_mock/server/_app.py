@@ -25,6 +25,7 @@ from .._service_model import service_model
 from .._wire import WireAnswer, headers, wire_error
 from ..operations import MAX_BODY_BYTES
 from ._identity import caller_identity
+from ._json import dumps
 from ._routing import RequestError, Route, Router, body_members, bound_members
 
 Scope = MutableMapping[str, Any]
@@ -79,14 +80,20 @@ async def _read_body(receive: Receive, declared: int | None) -> tuple[bytes | No
     return b"".join(chunks), size
 
 
-def _content_length(scope: Scope) -> int | None:
+def _framing_and_signature(scope: Scope) -> tuple[int | None, bytes | None]:
+    """The declared body length and the Authorization header, in one pass over the headers (ASGI servers give
+    header names in lower case)."""
+    declared: int | None = None
+    authorization: bytes | None = None
     for name, value in scope["headers"]:
         if name == b"content-length":
             try:
-                return int(value)
+                declared = int(value)
             except ValueError:
-                return None
-    return None
+                declared = None
+        elif name == b"authorization":
+            authorization = value
+    return declared, authorization
 
 
 class S3VectorsApp:
@@ -127,16 +134,17 @@ class S3VectorsApp:
             route, labels = self._router.match(method, raw_path, query)
         except RequestError as error:
             return _request_error(error)
-        account, region = caller_identity(scope["headers"], query, self.service.options.account_id)
+        declared, authorization = _framing_and_signature(scope)
+        account, region = caller_identity(authorization, query, self.service.options.account_id)
         caller = Caller(account, region, self._model)
-        body, size = await _read_body(receive, _content_length(scope))
+        body, size = await _read_body(receive, declared)
         delay = self.service.take_latency(route.name)
         if delay:
             await asyncio.sleep(delay)
-        handle = functools.partial(self._handle, route, labels, query, scope["headers"], body, size, caller)
         if route.name in OFF_LOOP_OPERATIONS:
+            handle = functools.partial(self._handle, route, labels, query, scope["headers"], body, size, caller)
             return await asyncio.get_running_loop().run_in_executor(None, handle)
-        return handle()
+        return self._handle(route, labels, query, scope["headers"], body, size, caller)
 
     def _handle(
         self,
@@ -155,7 +163,7 @@ class S3VectorsApp:
         except RequestError as error:
             self.service.calls.append(CallRecord(route.name, {}, caller.region, error.code))
             return _request_error(error)
-        return self.service.answer_on_wire(route.name, params, caller, body_size=size)
+        return self.service.answer_on_wire(route.name, params, caller, body_size=size, encode=dumps)
 
     async def _control(self, method: str, raw_path: bytes, receive: Receive) -> WireAnswer:
         """The server's own endpoints, outside the service's API."""

@@ -8,32 +8,26 @@ An unsigned request acts in ``us-east-1``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 DEFAULT_REGION = "us-east-1"
 _CREDENTIAL = "Credential="
 
 
-def _scope(headers: Iterable[tuple[bytes, bytes]], query: list[tuple[str, str]]) -> list[str] | None:
-    for name, raw in headers:
-        if name.lower() == b"authorization":
-            text = raw.decode("latin-1")
-            start = text.find(_CREDENTIAL)
-            if start < 0:
-                return None
-            credential = text[start + len(_CREDENTIAL) :].split(",", 1)[0].strip()
-            return credential.split("/")
+def _scope(authorization: bytes | None, query: list[tuple[str, str]]) -> list[str] | None:
+    if authorization is not None:
+        text = authorization.decode("latin-1")
+        start = text.find(_CREDENTIAL)
+        if start < 0:
+            return None
+        return text[start + len(_CREDENTIAL) :].split(",", 1)[0].strip().split("/")
     for key, credential in query:
         if key == "X-Amz-Credential":
             return credential.split("/")
     return None
 
 
-def caller_identity(
-    headers: Iterable[tuple[bytes, bytes]], query: list[tuple[str, str]], default_account: str
-) -> tuple[str, str]:
-    """(account, region) of a request."""
-    scope = _scope(headers, query)
+def caller_identity(authorization: bytes | None, query: list[tuple[str, str]], default_account: str) -> tuple[str, str]:
+    """(account, region) of a request, from its ``Authorization`` header or its presigned query string."""
+    scope = _scope(authorization, query)
     if scope is None:
         return default_account, DEFAULT_REGION
     access_key = scope[0]
