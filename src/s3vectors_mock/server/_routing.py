@@ -118,9 +118,19 @@ class Router:
                 self._label_first.append(route)
             else:
                 self._by_first.setdefault(first, []).append(route)
+        # Most requests are `POST /<OperationName>`: one dictionary lookup finds their route.
+        self._static = {
+            (route.method, ("/" + "/".join(literals)).encode()): route
+            for route in self.routes
+            if not route.query
+            and len(literals := [s for s in route.segments if isinstance(s, str)]) == len(route.segments)
+        }
 
     def match(self, method: str, raw_path: bytes, query: list[tuple[str, str]]) -> tuple[Route, dict[str, str]]:
         """The route and URI labels of a request; RequestError when no operation listens there."""
+        static = self._static.get((method, raw_path))
+        if static is not None:
+            return static, {}
         segments = split_path(raw_path)
         allowed: list[str] = []
         for route in [*self._by_first.get(segments[0], ()), *self._label_first]:
