@@ -3,6 +3,8 @@ up for the next one."""
 
 from __future__ import annotations
 
+import http.client
+import json
 import socket
 from typing import Any
 
@@ -69,11 +71,16 @@ def test_missing_required_members_and_wrong_types(raw: RawHTTP) -> None:
     ]
 
 
-def test_a_body_over_20_mib_is_refused_without_reading_it_all(raw: RawHTTP) -> None:
+def test_a_body_over_20_mib_is_refused_and_the_connection_stays_usable(s3vectors_server: Any) -> None:
+    connection = http.client.HTTPConnection("127.0.0.1", s3vectors_server.port, timeout=30)
     huge = b'{"vectorBucketName": "' + b"x" * (20 * 1024 * 1024) + b'"}'
-    answer = raw.request("POST", "/CreateVectorBucket", huge)
-    assert (answer.status, answer.error_type) == (400, "ValidationException")
-    assert answer.json == {"message": "Request body exceeds max allowed size"}
+    connection.request("POST", "/CreateVectorBucket", body=huge)
+    response = connection.getresponse()
+    assert (response.status, response.getheader("x-amzn-errortype")) == (400, "ValidationException")
+    assert json.loads(response.read()) == {"message": "Request body exceeds max allowed size"}
+    connection.request("POST", "/ListVectorBuckets", body=b"{}")  # same keep-alive connection
+    assert connection.getresponse().status == 200
+    connection.close()
 
 
 def test_a_chunked_body_over_20_mib_is_refused_too(s3vectors_server: Any) -> None:
