@@ -32,7 +32,8 @@ def test_faiss_waits_for_an_approximate_index() -> None:
         "    c.create_vector_bucket(vectorBucketName='bbb')\n"
         "    c.create_index(vectorBucketName='bbb', indexName='iii', dataType='float32', dimension=2,"
         " distanceMetric='cosine')\n"
-        "    c.put_vectors(vectorBucketName='bbb', indexName='iii', vectors=[{'key': 'a', 'data': {'float32': [1, 0]}}])\n"
+        "    c.put_vectors(vectorBucketName='bbb', indexName='iii',"
+        " vectors=[{'key': 'a', 'data': {'float32': [1, 0]}}])\n"
         "    c.query_vectors(vectorBucketName='bbb', indexName='iii', topK=1, queryVector={'float32': [1, 0]})"
     )
     assert "numpy" in loaded

@@ -78,6 +78,45 @@ class _ActiveServices:
 active_services = _ActiveServices()
 
 
+class _ServedEndpoints:
+    """The ports (and bound hosts) of the HTTP servers this process runs over a mock's service.
+
+    A client aimed at one of them (``endpoint_url=server.url``) talks HTTP on purpose, so while a mock is active
+    its calls are not answered in-process: they go over the wire, signed as the client would sign them. Only
+    loopback names (or the server's own bound address) count, so no request aimed elsewhere is let through.
+    """
+
+    LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._hosts: dict[int, str] = {}
+
+    def add(self, host: str, port: int) -> None:
+        with self._lock:
+            self._hosts = {**self._hosts, port: host}
+
+    def remove(self, port: int) -> None:
+        with self._lock:
+            self._hosts = {key: value for key, value in self._hosts.items() if key != port}
+
+    def __contains__(self, url: object) -> bool:
+        hosts = self._hosts
+        if not hosts or not isinstance(url, str):
+            return False
+        try:
+            parts = urlsplit(url)
+            port, hostname = parts.port, parts.hostname
+        except ValueError:
+            return False
+        bound = hosts.get(port) if port is not None else None
+        return bound is not None and (hostname in self.LOOPBACK or hostname == bound)
+
+
+served_endpoints = _ServedEndpoints()
+OVER_HTTP_KEY = "s3vectors_mock_over_http"
+
+
 def _keep_api_params(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
     if active_services.current() is not None:
         context[PARAMS_KEY] = dict(params)
@@ -115,9 +154,15 @@ class _Answering:
             time.sleep(delay)
         return answer()
 
-    def before_call(self, model: Any, params: dict[str, Any], context: dict[str, Any], **_: Any) -> Any:
+    def before_call(self, model: Any, params: dict[str, Any], context: dict[str, Any], **kwargs: Any) -> Any:
         service = active_services.current()
         if service is None:
+            return None
+        if params.get("url") in served_endpoints:
+            # Unsigned only when the client has no credentials to sign with (credentials are never required).
+            context[OVER_HTTP_KEY] = getattr(kwargs.get("request_signer"), "_credentials", None) is not None
+            if isinstance(params.get("body"), DeferredBody):  # it goes on the wire after all: the real body
+                params["body"] = params["body"].serialize()
             return None
         operation = model.name
         api_params = context.get(PARAMS_KEY, {})
@@ -155,6 +200,8 @@ class _Answering:
         if service is None:
             return None
         operation = event_name.rsplit(".", 1)[-1]
+        if request.url in served_endpoints:
+            return None
         ticket = request.headers.get(TICKET_HEADER)
         if ticket is None:
             raise _refusal(operation)
@@ -188,8 +235,12 @@ def _answered_in_process(operation: str) -> bool:
     return service is not None and not service.routes_through_send(operation)
 
 
-def _unsigned_while_mocked(**_: Any) -> Any:
-    return botocore.UNSIGNED if active_services.current() is not None else None
+def _unsigned_while_mocked(context: dict[str, Any] | None = None, **_: Any) -> Any:
+    if active_services.current() is None:
+        return None
+    if context is not None and context.get(OVER_HTTP_KEY):
+        return None  # a call over HTTP to one of our servers, by a client with credentials: signed as usual
+    return botocore.UNSIGNED
 
 
 def patch_client(client: Any) -> None:

@@ -18,6 +18,9 @@ if TYPE_CHECKING:
 
     from ._service import S3VectorsService
 
+if TYPE_CHECKING:
+    from .server import ServerHandle
+
 Function = TypeVar("Function", bound=Callable[..., Any])
 
 
@@ -162,3 +165,13 @@ class S3VectorsMock:
             seed(self._service.backend, index_arn, keys, vectors, metadata)
         except ServiceError as error:
             raise ClientError(client_error_response(error), "PutVectors") from None  # type: ignore[arg-type]
+
+    # ---- server mode ------------------------------------------------------------------------------------------
+
+    def serve(self, host: str = "127.0.0.1", port: int = 0) -> ServerHandle:
+        """Serve this mock's state over HTTP (the service's REST-JSON protocol) from a background thread, for other
+        SDKs, the AWS CLI and other processes; ``port=0`` picks a free port. Returns a handle with ``.url`` and
+        ``.stop()`` (also a context manager). Needs ``pip install 's3vectors-mock[server]'``."""
+        from .server import start_server
+
+        return start_server(self._service, host, port, mock=self)

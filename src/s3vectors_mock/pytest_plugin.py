@@ -14,6 +14,9 @@ import pytest
 if TYPE_CHECKING:
     from ._mock import S3VectorsMock
 
+if TYPE_CHECKING:
+    from .server import ServerHandle
+
 MARKER = "s3vectors"
 FIXTURE = "s3vectors_mock"
 
@@ -57,3 +60,11 @@ def s3vectors_client(s3vectors_mock: S3VectorsMock) -> Any:
     import boto3
 
     return boto3.client("s3vectors", region_name="us-east-1")
+
+
+@pytest.fixture
+def s3vectors_server(s3vectors_mock: S3VectorsMock) -> Iterator[ServerHandle]:
+    """``s3vectors_mock`` served over HTTP on a free loopback port (``.url``, ``.mock``), for other SDKs, the AWS
+    CLI and subprocesses; stopped after the test. Needs the ``server`` extra."""
+    with s3vectors_mock.serve() as server:
+        yield server

@@ -1,0 +1,357 @@
+"""HTTP requests in, operation and API parameters out, driven by the service model's REST-JSON bindings.
+
+Each operation's ``http`` trait gives its method and request URI; each input member's ``location`` says where it
+travels (a URI label, the query string, a header, or the JSON body). Nothing is listed per operation, so a newer
+model routes and parses its new operations and members by itself.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import parse_qsl, unquote
+
+from botocore.model import ListShape, MapShape, OperationModel, ServiceModel, Shape, StructureShape
+
+from ._json import UnreadableJSONError, loads
+
+Params = dict[str, Any]
+Headers = Iterable[tuple[bytes, bytes]]
+
+# The strings JSON protocols use for the float values JSON cannot write; botocore sends them for float members.
+SPECIAL_FLOATS = {"NaN": float("nan"), "Infinity": float("inf"), "-Infinity": float("-inf")}
+
+
+class RequestError(Exception):
+    """A request the service cannot even read: answered with ``code`` and ``status`` before any operation runs."""
+
+    def __init__(self, code: str, message: str, status: int) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status
+
+
+def serialization_error(message: str) -> RequestError:
+    return RequestError("SerializationException", message, 400)
+
+
+@dataclass(frozen=True)
+class _Label:
+    name: str
+    greedy: bool  # `{Key+}`: the rest of the path, slashes included
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where one operation listens: its method, its path segments (literals and labels) and literal query pairs."""
+
+    operation: OperationModel
+    name: str
+    method: str
+    segments: tuple[str | _Label, ...]
+    query: tuple[tuple[str, str], ...] = ()
+
+    def match(self, segments: list[str], query: list[tuple[str, str]]) -> dict[str, str] | None:
+        """The label values when ``segments`` (already percent-decoded) name this route, else None."""
+        labels: dict[str, str] = {}
+        for position, expected in enumerate(self.segments):
+            if isinstance(expected, _Label) and expected.greedy:
+                rest = segments[position:]
+                if not rest or not rest[0]:
+                    return None
+                labels[expected.name] = "/".join(rest)
+                break
+            if position >= len(segments):
+                return None
+            if isinstance(expected, _Label):
+                labels[expected.name] = segments[position]
+            elif segments[position] != expected:
+                return None
+        else:
+            if len(segments) != len(self.segments):
+                return None
+        if any(pair not in query for pair in self.query):
+            return None
+        return labels
+
+
+def _route(operation: OperationModel) -> Route:
+    uri = operation.http.get("requestUri", "/")
+    path, _, literal_query = uri.partition("?")
+    segments: list[str | _Label] = []
+    for segment in path.strip("/").split("/"):
+        if segment.startswith("{") and segment.endswith("}"):
+            name = segment[1:-1]
+            segments.append(_Label(name.rstrip("+"), name.endswith("+")))
+        else:
+            segments.append(segment)
+    query = tuple(parse_qsl(literal_query, keep_blank_values=True))
+    return Route(operation, operation.name, operation.http.get("method", "POST").upper(), tuple(segments), query)
+
+
+def split_path(raw_path: bytes) -> list[str]:
+    """The percent-decoded segments of a raw request path. Undecodable bytes survive as lone surrogates, which the
+    validator answers as the service does for strings it cannot decode."""
+    text = raw_path.decode("latin-1").partition("?")[0]
+    segments = text.strip("/").split("/")
+    if "%" not in text:
+        return segments
+    return [unquote(segment, errors="surrogateescape") for segment in segments]
+
+
+class Router:
+    """The routes of every operation of one model, and the parser of each operation's input."""
+
+    def __init__(self, model: ServiceModel) -> None:
+        self.routes = [_route(model.operation_model(name)) for name in model.operation_names]
+        # Routes by their first path segment (most are `/<OperationName>`), so a request looks at one or two routes.
+        self._by_first: dict[str, list[Route]] = {}
+        self._label_first: list[Route] = []
+        for route in self.routes:
+            first = route.segments[0] if route.segments else ""
+            if isinstance(first, _Label):
+                self._label_first.append(route)
+            else:
+                self._by_first.setdefault(first, []).append(route)
+        # Most requests are `POST /<OperationName>`: one dictionary lookup finds their route.
+        self._static = {
+            (route.method, ("/" + "/".join(literals)).encode()): route
+            for route in self.routes
+            if not route.query
+            and len(literals := [s for s in route.segments if isinstance(s, str)]) == len(route.segments)
+        }
+
+    def match(self, method: str, raw_path: bytes, query: list[tuple[str, str]]) -> tuple[Route, dict[str, str]]:
+        """The route and URI labels of a request; RequestError when no operation listens there."""
+        static = self._static.get((method, raw_path))
+        if static is not None:
+            return static, {}
+        segments = split_path(raw_path)
+        allowed: list[str] = []
+        for route in [*self._by_first.get(segments[0], ()), *self._label_first]:
+            labels = route.match(segments, query)
+            if labels is None:
+                continue
+            if route.method == method:
+                return route, labels
+            allowed.append(f"{route.method} ({route.name})")
+        path = raw_path.decode("latin-1")
+        if allowed:
+            raise RequestError(
+                "MethodNotAllowedException",
+                f"{method} is not allowed on {path}; this path takes {', '.join(sorted(allowed))}",
+                405,
+            )
+        raise RequestError("UnknownOperationException", f"No Amazon S3 Vectors operation at {method} {path}", 404)
+
+
+# ---- reading the members bound outside the body ------------------------------------------------------------------
+
+
+def _scalar(shape: Shape, text: str, where: str) -> Any:
+    kind = shape.type_name
+    try:
+        if kind in ("integer", "long"):
+            return int(text)
+        if kind in ("float", "double"):
+            return SPECIAL_FLOATS.get(text) or float(text)
+        if kind == "boolean":
+            if text not in ("true", "false"):
+                raise ValueError(text)
+            return text == "true"
+    except ValueError:
+        raise serialization_error(f"Cannot read {text!r} in {where} as {kind}") from None
+    return text  # strings (and kinds the service model does not bind outside the body)
+
+
+def _header_values(headers: Headers) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for name, value in headers:
+        key = name.decode("latin-1").lower()
+        text = value.decode("latin-1")
+        values[key] = f"{values[key]},{text}" if key in values else text
+    return values
+
+
+@functools.cache
+def _bound(operation: OperationModel) -> tuple[tuple[str, Shape, str, str], ...]:
+    """(member name, shape, location, wire name) of each input member bound outside the body."""
+    shape = operation.input_shape
+    if shape is None:
+        return ()
+    return tuple(
+        (name, member, member.serialization["location"], member.serialization.get("name", name))
+        for name, member in shape.members.items()
+        if member.serialization.get("location") is not None
+    )
+
+
+def bound_members(
+    operation: OperationModel, labels: dict[str, str], query: list[tuple[str, str]], headers: Headers
+) -> Params:
+    """The input members the operation binds to the URI, the query string and headers."""
+    params: Params = {}
+    header_values: dict[str, str] | None = None
+    for name, member, location, wire_name in _bound(operation):
+        if location == "uri":
+            if wire_name in labels:
+                params[name] = _scalar(member, labels[wire_name], f"the URI label {wire_name}")
+        elif location == "querystring":
+            if isinstance(member, MapShape):  # every query parameter not bound to another member
+                taken = {other for _, _, where, other in _bound(operation) if where == "querystring"}
+                params[name] = {key: value for key, value in query if key not in taken}
+                continue
+            values = [value for key, value in query if key == wire_name]
+            if not values:
+                continue
+            if isinstance(member, ListShape):
+                where = f"the query parameter {wire_name}"
+                params[name] = [_scalar(member.member, value, where) for value in values]
+            else:
+                params[name] = _scalar(member, values[0], f"the query parameter {wire_name}")
+        elif location in ("header", "headers"):
+            header_values = header_values if header_values is not None else _header_values(headers)
+            if location == "headers":  # a prefix map
+                prefix = wire_name.lower()
+                params[name] = {
+                    key[len(prefix) :]: value for key, value in header_values.items() if key.startswith(prefix)
+                }
+            elif wire_name.lower() in header_values:
+                params[name] = _scalar(member, header_values[wire_name.lower()], f"the header {wire_name}")
+    return params
+
+
+# ---- reading the JSON body -----------------------------------------------------------------------------------------
+
+Decode = Callable[[Any], Any]
+
+
+@dataclass
+class _Plan:
+    """How to turn one JSON value into API parameters, where that takes more than taking it as it is: members
+    renamed on the wire, special float strings, epoch-second timestamps and base64 blobs."""
+
+    convert: Decode | None = None  # scalars
+    members: dict[str, tuple[str, _Plan | None]] = field(default_factory=dict)  # wire name -> (member, plan)
+    renames: bool = False
+    items: _Plan | None = None  # list items, map values
+
+    @property
+    def trivial(self) -> bool:
+        return (
+            self.convert is None
+            and not self.renames
+            and self.items is None
+            and not any(plan is not None for _, plan in self.members.values())
+        )
+
+
+def _float(value: Any) -> Any:
+    return SPECIAL_FLOATS.get(value, value) if isinstance(value, str) else value
+
+
+def _timestamp(value: Any) -> Any:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value, timezone.utc)
+    return value
+
+
+def _blob(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return base64.b64decode(value, validate=True)
+        except ValueError:
+            raise serialization_error("A blob member is not valid base64") from None
+    return value
+
+
+def _plan(shape: Shape, floats: bool, seen: frozenset[str] = frozenset()) -> _Plan | None:
+    """The decoding plan of ``shape``, or None when its JSON value is already the API value."""
+    if shape.name in seen:  # recursive shapes: below the first level, values are taken as they are
+        return None
+    seen = seen | {shape.name}
+    kind = shape.type_name
+    if kind in ("float", "double"):
+        return _Plan(convert=_float) if floats else None
+    if kind == "timestamp":
+        return _Plan(convert=_timestamp)
+    if kind == "blob":
+        return _Plan(convert=_blob)
+    if isinstance(shape, StructureShape):
+        if shape.metadata.get("document"):
+            return None
+        plan = _Plan()
+        for name, member in shape.members.items():
+            if member.serialization.get("location") is not None:
+                continue  # bound elsewhere: a value in the body is ignored
+            wire_name = member.serialization.get("name", name)
+            plan.renames = plan.renames or wire_name != name
+            plan.members[wire_name] = (name, _plan(member, floats, seen))
+        return None if plan.trivial else plan
+    if isinstance(shape, (ListShape, MapShape)):
+        items = _plan(shape.member if isinstance(shape, ListShape) else shape.value, floats, seen)
+        return None if items is None else _Plan(items=items)
+    return None
+
+
+def _apply(plan: _Plan, value: Any) -> Any:
+    if plan.convert is not None:
+        return plan.convert(value)
+    if isinstance(value, list) and plan.items is not None:
+        return [_apply(plan.items, item) for item in value]
+    if isinstance(value, dict):
+        if plan.items is not None:
+            return {key: _apply(plan.items, item) for key, item in value.items()}
+        if plan.members:
+            result = dict(value) if not plan.renames else {}
+            for wire_name, (name, below) in plan.members.items():
+                if wire_name not in value:
+                    continue
+                item = value[wire_name]
+                result[name] = _apply(below, item) if below is not None and item is not None else item
+            return result
+    return value
+
+
+@functools.cache
+def _body_members(operation: OperationModel) -> dict[str, tuple[str, _Plan | None, _Plan | None]]:
+    """Wire name -> (member name, plan, plan with special floats) of each member the operation carries in its body."""
+    shape = operation.input_shape
+    members: dict[str, tuple[str, _Plan | None, _Plan | None]] = {}
+    if shape is None:
+        return members
+    for name, member in shape.members.items():
+        if member.serialization.get("location") is None:
+            wire_name = member.serialization.get("name", name)
+            members[wire_name] = (name, _plan(member, floats=False), _plan(member, floats=True))
+    return members
+
+
+def body_members(operation: OperationModel, body: bytes) -> Params:
+    """The input members the operation carries in its JSON body; members it does not declare are ignored, as the
+    service ignores them."""
+    members = _body_members(operation)
+    if not members or not body:
+        return {}
+    try:
+        document = loads(body)
+    except UnreadableJSONError as error:
+        raise serialization_error(f"The request body is not valid JSON: {error}") from None
+    if not isinstance(document, dict):
+        raise serialization_error(f"The request body must be a JSON object, not {type(document).__name__}")
+    # Special float strings are rare; a quick scan of the raw bytes spares walking 128,000 floats to find none.
+    floats = b'"NaN"' in body or b'Infinity"' in body
+    params: Params = {}
+    for wire_name, value in document.items():
+        member = members.get(wire_name)
+        if member is None:
+            continue
+        name, plan, float_plan = member
+        chosen = float_plan if floats else plan
+        params[name] = _apply(chosen, value) if chosen is not None and value is not None else value
+    return params

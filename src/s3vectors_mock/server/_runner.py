@@ -1,0 +1,156 @@
+"""Running the app: uvicorn on a socket bound up front, in a background thread with its own event loop.
+
+Binding the socket before the thread starts means the port (also a free one picked with ``port=0``) is known and
+already accepting connections when ``start_server`` returns. The thread never touches signal handlers or the
+process's event loop policy, so a server can run inside a test process, a notebook or the CLI alike.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import threading
+import time
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from .._hooks import served_endpoints
+from .._service import S3VectorsService
+from ._app import S3VectorsApp
+from ._protocol import service_style_protocol
+
+if TYPE_CHECKING:
+    import uvicorn
+
+    from .._mock import S3VectorsMock
+
+STARTUP_TIMEOUT = 30.0
+# How long stop() lets requests in flight finish before closing their connections.
+GRACEFUL_SHUTDOWN = 5
+INSTALL_HINT = "the s3vectors-mock server needs its web stack: pip install 's3vectors-mock[server]'"
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(2048)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+def new_event_loop() -> asyncio.AbstractEventLoop:
+    try:
+        import uvloop
+    except ImportError:  # optional: a faster loop where it is installed
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
+
+
+def url_for(host: str, port: int) -> str:
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+class ServerHandle:
+    """A running server: its ``url``, the ``service`` it answers from (and the ``mock`` that owns it, when started
+    with ``S3VectorsMock.serve``). ``stop()`` (or leaving a ``with`` block) shuts it down and waits for it."""
+
+    def __init__(
+        self,
+        server: uvicorn.Server,
+        thread: threading.Thread,
+        sock: socket.socket,
+        service: S3VectorsService,
+        mock: S3VectorsMock | None,
+    ) -> None:
+        self._server = server
+        self._thread = thread
+        self._socket = sock
+        self.service = service
+        self.mock = mock
+        self.host, self.port = sock.getsockname()[:2]
+        self.url = url_for(self.host, self.port)
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
+    def stop(self) -> None:
+        """Stop accepting connections, let requests in flight finish (up to 5 s), and join the server thread."""
+        self._server.should_exit = True
+        self._thread.join()
+        self._socket.close()
+        served_endpoints.remove(self.port)
+
+    def __enter__(self) -> ServerHandle:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        return f"<s3vectors-mock server {self.url}{'' if self.running else ' (stopped)'}>"
+
+
+def server_for(app: Any) -> uvicorn.Server:
+    """A ``uvicorn.Server`` for ``app`` as server mode runs it (the benchmark's floor server uses the same)."""
+    try:
+        import uvicorn
+    except ImportError as missing:
+        raise ImportError(INSTALL_HINT) from missing
+    config = uvicorn.Config(
+        app,
+        http=service_style_protocol(),
+        lifespan="off",
+        log_config=None,  # leave the host process's logging as it is
+        access_log=False,
+        date_header=False,  # the app sends its own Date, like every other header of the service
+        server_header=False,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN,
+    )
+    return uvicorn.Server(config)
+
+
+def start_server(
+    service: S3VectorsService, host: str = "127.0.0.1", port: int = 0, *, mock: S3VectorsMock | None = None
+) -> ServerHandle:
+    """Serve ``service`` over HTTP on ``host:port`` (0: a free port) until the handle's ``stop()``."""
+    return _run_in_thread(server_for(S3VectorsApp(service)), host, port, service, mock)
+
+
+def _run_in_thread(
+    server: uvicorn.Server, host: str, port: int, service: S3VectorsService, mock: S3VectorsMock | None = None
+) -> ServerHandle:
+    """Bind ``host:port``, run ``server`` on it in a background thread, and return once it accepts requests."""
+    sock = _bind(host, port)
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        loop = new_event_loop()
+        try:
+            loop.run_until_complete(server.serve(sockets=[sock]))
+        except BaseException as error:
+            failure.append(error)
+        finally:
+            with contextlib.suppress(Exception):
+                loop.run_until_complete(loop.shutdown_default_executor())
+            loop.close()
+
+    thread = threading.Thread(target=run, name=f"s3vectors-mock-server-{sock.getsockname()[1]}", daemon=True)
+    handle = ServerHandle(server, thread, sock, service, mock)
+    served_endpoints.add(handle.host, handle.port)
+    thread.start()
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            handle.stop()
+            raise RuntimeError(f"the s3vectors-mock server on {handle.url} did not start") from (
+                failure[0] if failure else None
+            )
+        time.sleep(0.002)
+    return handle
