@@ -318,3 +318,22 @@ def test_deeply_nested_metadata_is_rejected_cleanly(client: Any, index: str) -> 
     with pytest.raises(client.exceptions.ValidationException) as excinfo:
         put(client, index, ("deep", [1, 0, 0], {"a": nested}))
     assert error_of(excinfo)[1] == "Invalid record for key 'deep': Metadata array values must be strings or numbers"
+
+
+@pytest.mark.parametrize("validation", [True, False], ids=["client-validation", "no-client-validation"])
+def test_booleans_are_not_vector_values(client: Any, raw_client: Any, index: str, validation: bool) -> None:
+    sender = client if validation else raw_client
+    with pytest.raises(client.exceptions.ValidationException) as excinfo:
+        sender.put_vectors(indexArn=index, vectors=[{"key": "b", "data": {"float32": [True, 0.5, False]}}])
+    assert error_of(excinfo)[1] == (
+        "2 validation errors detected. "
+        "Value at '/vectors/0/data/float32/0' failed to satisfy constraint: Member must be a number; "
+        "Value at '/vectors/0/data/float32/2' failed to satisfy constraint: Member must be a number"
+    )
+    assert client.list_vectors(indexArn=index)["vectors"] == []
+    with pytest.raises(client.exceptions.ValidationException) as excinfo:
+        sender.query_vectors(indexArn=index, topK=1, queryVector={"float32": [1.0, True, 0.0]})
+    assert error_of(excinfo)[1] == (
+        "1 validation error detected. "
+        "Value at '/queryVector/float32/1' failed to satisfy constraint: Member must be a number"
+    )
