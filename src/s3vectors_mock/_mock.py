@@ -13,7 +13,6 @@ from typing import Any, TypeVar
 
 import numpy.typing as npt
 from botocore.awsrequest import AWSResponse
-from botocore.exceptions import ClientError
 
 from ._calls import CallRecord
 from ._decorate import decorate_callable, decorate_class
@@ -160,13 +159,10 @@ class S3VectorsMock:
     ) -> None:
         """Seed an index in bulk without going through botocore, validated exactly like PutVectors (atomic).
 
-        Raises the same :class:`botocore.exceptions.ClientError` PutVectors would raise for invalid records.
+        Raises the modelled exception PutVectors would raise for invalid records (a ``ClientError``; the class of
+        ``boto3.client("s3vectors").exceptions``, e.g. ``ValidationException``).
         """
-        try:
-            seed(self.backend, index_arn, keys, vectors, metadata)
-        except ServiceError as error:
-            response: Any = {"Error": {"Code": error.code, "Message": error.message}, **error_body(error)}
-            raise ClientError(response, "PutVectors") from None
+        seed(self.backend, index_arn, keys, vectors, metadata)
 
     # ---- answering (called by the hooks) ----------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .._errors import INVALID_QUERY_VECTOR, validation_error
+from .._records import as_doubles, returned_metadata
 from .._service_model import has_member
 from .._store import Index
 from ..engine.columns import BoolMask
@@ -19,7 +20,6 @@ from ..engine.search import nearest
 from ._modes import CLASSIC, ENHANCED
 from ._request import Request
 from ._resolve import find_index
-from .vectors import stored_metadata
 
 Params = dict[str, Any]
 GA_TOP_K_CAP = 100
@@ -50,7 +50,7 @@ def _query_vector(index: Index, values: Any) -> npt.NDArray[np.float32]:
             f"Invalid input: vector must have length {index.dimension}, but has length {length}",
         )
     with np.errstate(over="ignore", invalid="ignore"):
-        query = np.asarray(values, dtype=np.float64).astype(np.float32)
+        query = as_doubles(values).astype(np.float32)
     if not np.isfinite(query).all():
         raise validation_error(INVALID_QUERY_VECTOR, "vector", "Invalid input: vector contains NaNs or Infs")
     if index.distance_metric == "cosine" and not np.any(query != 0):
@@ -223,7 +223,7 @@ def _describe(index: Index, hit: Hit, params: Params) -> Params:
     if params.get("returnDistance") and hit.distance is not None:
         described["distance"] = hit.distance
     if params.get("returnMetadata"):
-        described["metadata"] = stored_metadata(index, hit.key)
+        described["metadata"] = returned_metadata(index.table.metadata[index.table.row_of[hit.key]])
     if params.get("returnScores") and hit.scores is not None:
         described["scores"] = hit.scores
     return described
