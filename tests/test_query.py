@@ -351,3 +351,32 @@ def test_identical_vectors_are_at_distance_exactly_zero(client: Any, index: str)
     distances = {h["key"]: h["distance"] for h in query(client, index, vector, 2)}
     assert distances["same"] == 0.0
     assert 0.0 <= distances["scaled"] < 1e-6
+
+
+# ---- deletes leave nothing behind ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("first", "second", "wanted"), [({"x": 1}, {"x": 2}, 2), ({"t": ["a"]}, {"t": ["b"]}, "b")])
+def test_a_vector_added_after_a_delete_inherits_no_metadata(
+    client: Any, index: str, first: dict[str, Any], second: dict[str, Any], wanted: Any
+) -> None:
+    (field,) = first
+    put_all(client, index, {"A": [1, 0, 0], "B": [0, 1, 0]}, {"A": first, "B": second})
+    client.delete_vectors(indexArn=index, keys=["A"])
+    put_all(client, index, {"C": [0, 0, 1]}, {})  # compaction moved B into A's row; C takes B's old row
+    assert [h["key"] for h in query(client, index, [1, 1, 1], 5, filter={field: wanted})] == ["B"]
+    assert [h["key"] for h in query(client, index, [1, 1, 1], 5, filter={field: {"$exists": False}})] == ["C"]
+    (described,) = client.get_vectors(indexArn=index, keys=["C"], returnMetadata=True)["vectors"]
+    assert described["metadata"] == {}
+    client.delete_vectors(indexArn=index, keys=["B"])
+    assert [v["key"] for v in client.list_vectors(indexArn=index)["vectors"]] == ["C"]
+    assert query(client, index, [1, 1, 1], 5, filter={field: {"$exists": True}}) == []
+
+
+def test_an_overwrite_drops_every_old_value(client: Any, index: str) -> None:
+    put_all(client, index, {"A": [1, 0, 0]}, {"A": {"t": ["a", "b"], "n": 1}})
+    put_all(client, index, {"A": [1, 0, 0]}, {"A": {"t": "c"}})
+    put_all(client, index, {"A": [1, 0, 0]}, {"A": {"t": ["d"]}})
+    for gone in ({"t": "a"}, {"t": "c"}, {"n": 1}, {"n": {"$exists": True}}):
+        assert query(client, index, [1, 0, 0], 5, filter=gone) == []
+    assert [h["key"] for h in query(client, index, [1, 0, 0], 5, filter={"t": "d"})] == ["A"]

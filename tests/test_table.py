@@ -8,33 +8,59 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from s3vectors_mock.engine.columns import ABSENT, ARRAY
 from s3vectors_mock.engine.filters import evaluate_filter, parse_filter
 from s3vectors_mock.engine.table import VectorTable
 
+metadata_values = st.one_of(
+    st.none(),
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "n": st.integers(-3, 3),
+            "s": st.sampled_from(["a", "b"]),
+            "flag": st.booleans(),
+            "tag": st.lists(st.sampled_from(["a", "b", "c"]), min_size=1, max_size=2),
+        },
+    ),
+)
 operations = st.lists(
     st.one_of(
-        st.tuples(st.just("put"), st.lists(st.integers(0, 30), min_size=1, max_size=8)),
+        st.tuples(st.just("put"), st.lists(st.tuples(st.integers(0, 30), metadata_values), min_size=1, max_size=8)),
         st.tuples(st.just("delete"), st.lists(st.integers(0, 30), min_size=1, max_size=8)),
     ),
     max_size=25,
 )
 
 
-@settings(max_examples=100, deadline=None)
+def check_columns(table: VectorTable) -> None:
+    """The typed columns hold exactly the table's metadata: nothing at or past ``size``, arrays where ARRAY says."""
+    for name, column in table.columns.columns.items():
+        assert not column.kind[table.size :].any(), f"column {name!r} has values past the live rows"
+        assert set(column.arrays) == set(np.flatnonzero(column.kind == ARRAY).tolist())
+        for row in range(table.size):
+            stored = (table.metadata[row] or {}).get(name)
+            if stored is None:
+                assert column.kind[row] == ABSENT
+            elif isinstance(stored, list):
+                assert column.arrays[row] == tuple(stored)
+
+
+@settings(max_examples=150, deadline=None)
 @given(operations=operations)
-def test_table_matches_a_dict_model(operations: list[tuple[str, list[int]]]) -> None:
+def test_table_matches_a_dict_model(operations: list[tuple[str, list[Any]]]) -> None:
     table = VectorTable(2, lambda key: True, capacity=2)
-    model: dict[str, tuple[list[float], dict[str, Any]]] = {}
-    for step, (kind, numbers) in enumerate(operations):
-        keys = list(dict.fromkeys(f"k{n}" for n in numbers))
+    model: dict[str, tuple[list[float], dict[str, Any] | None]] = {}
+    for step, (kind, items) in enumerate(operations):
         if kind == "put":
+            batch = {f"k{n}": values for n, values in items}  # one record per key, as the caller guarantees
+            keys = list(batch)
             vectors = np.array([[float(step), float(i)] for i in range(len(keys))], dtype=np.float32)
-            metadata: list[dict[str, Any] | None] = [{"step": step, "tag": ["x", key]} for key in keys]
-            table.upsert(keys, vectors, metadata)
-            for key, vector, values in zip(keys, vectors.tolist(), metadata):
-                assert values is not None
-                model[key] = (vector, values)
+            table.upsert(keys, vectors, list(batch.values()))
+            for key, vector in zip(keys, vectors.tolist()):
+                model[key] = (vector, batch[key])
         else:
+            keys = list(dict.fromkeys(f"k{n}" for n in items))
             table.delete(keys)
             for key in keys:
                 model.pop(key, None)
@@ -45,10 +71,18 @@ def test_table_matches_a_dict_model(operations: list[tuple[str, list[int]]]) -> 
             assert table.keys[row] == key
             assert table.data[row].tolist() == vector
             assert table.metadata[row] == values
-        # The typed columns moved with their rows: filtering by each key's own tag finds exactly that key.
-        for key in model:
-            mask = evaluate_filter(parse_filter({"tag": key}, frozenset()), table.columns, table.size)
-            assert [table.keys[row] for row in np.flatnonzero(mask)] == [key]
+        check_columns(table)
+        # Filters see each key's own values only: $exists and each tag find exactly the vectors that hold them.
+        for name in ("n", "s", "flag", "tag"):
+            mask = evaluate_filter(parse_filter({name: {"$exists": True}}, frozenset()), table.columns, table.size)
+            found = sorted(table.keys[row] for row in np.flatnonzero(mask))
+            assert found == sorted(key for key, (_, values) in model.items() if values and name in values)
+        for tag in ("a", "b", "c"):
+            mask = evaluate_filter(parse_filter({"tag": tag}, frozenset()), table.columns, table.size)
+            found = sorted(table.keys[row] for row in np.flatnonzero(mask))
+            assert found == sorted(
+                key for key, (_, values) in model.items() if tag in ((values or {}).get("tag") or [])
+            )
         assert sorted(table.sorted_keys()[0]) == sorted(model)
 
 

@@ -122,6 +122,8 @@ class VectorTable:
         if not doomed:
             return
         doomed_rows: Rows = np.asarray(doomed, dtype=np.intp)
+        # Every row at or past the new size ends up absent in every column: doomed rows are cleared here, and
+        # the rows that move into the holes leave theirs absent behind them (Column.move).
         self.columns.clear(doomed_rows)
         new_size = self.size - len(doomed)
         doomed_set = set(doomed)
