@@ -41,6 +41,12 @@ class Vocabulary:
     def codes_with_prefix(self, prefix: str) -> npt.NDArray[np.int64]:
         if not self._strings:
             return np.empty(0, dtype=np.int64)
+        if "\x00" in prefix:
+            # numpy's fixed-width strings drop trailing NULs ("a\x00" reads as "a"): compare in Python instead.
+            # Without a NUL in the prefix numpy's answer is exact, since the NULs it drops lie past any match.
+            return np.array(
+                [code for code, text in enumerate(self._strings) if text.startswith(prefix)], dtype=np.int64
+            )
         if self._array_cache is None:
             self._array_cache = np.array(self._strings, dtype=object).astype(str)
         return np.flatnonzero(np.char.startswith(self._array_cache, prefix))
