@@ -380,3 +380,53 @@ def test_an_overwrite_drops_every_old_value(client: Any, index: str) -> None:
     for gone in ({"t": "a"}, {"t": "c"}, {"n": 1}, {"n": {"$exists": True}}):
         assert query(client, index, [1, 0, 0], 5, filter=gone) == []
     assert [h["key"] for h in query(client, index, [1, 0, 0], 5, filter={"t": "d"})] == ["A"]
+
+
+# ---- filter operands are read as doubles; keys as JSON writes them -------------------------------------------------
+
+HUGE = 10**400  # a JSON number the service reads as an infinite double
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"n": HUGE},
+        {"n": {"$eq": HUGE}},
+        {"n": {"$ne": -HUGE}},
+        {"n": {"$gt": HUGE}},
+        {"n": {"$gte": -HUGE}},
+        {"n": {"$lt": HUGE}},
+        {"n": {"$lte": HUGE}},
+        {"n": {"$in": [1, HUGE]}},
+        {"n": {"$nin": ["a", -HUGE]}},
+        {"$and": [{"n": 1}, {"$or": [{"n": {"$gt": HUGE}}]}]},
+    ],
+)
+def test_an_operand_beyond_the_double_range_is_invalid_filter(client: Any, index: str, bad: Any) -> None:
+    put_all(client, index, {"a": [1, 0, 0]}, {"a": {"n": 1}})
+    with pytest.raises(client.exceptions.ValidationException) as excinfo:
+        client.query_vectors(indexArn=index, topK=1, queryVector={"float32": [1, 0, 0]}, filter=bad)
+    assert error_of(excinfo) == ("ValidationException", "Invalid filter", 400)
+    assert excinfo.value.response["fieldList"] == [{"path": "filter", "message": "Invalid filter"}]
+
+
+def test_the_largest_finite_operands_are_numbers(client: Any, index: str) -> None:
+    largest = 2**1024 - 2**970 - 1
+    put_all(client, index, {"a": [1, 0, 0]}, {"a": {"n": 1}})
+    assert [h["key"] for h in query(client, index, [1, 0, 0], 5, filter={"n": {"$lt": largest}})] == ["a"]
+    assert query(client, index, [1, 0, 0], 5, filter={"n": {"$in": [largest, -largest]}}) == []
+
+
+@pytest.mark.parametrize(
+    ("filter_", "stored"),
+    [
+        ({1: "x"}, {"1": "x"}),
+        ({None: {"$eq": 2}}, {"null": 2}),
+        ({"$and": [{True: True}, {1.5: "y"}]}, {"true": True, "1.5": "y"}),
+    ],
+)
+def test_filter_keys_arrive_as_json_writes_them(
+    client: Any, index: str, filter_: dict[Any, Any], stored: dict[str, Any]
+) -> None:
+    put_all(client, index, {"hit": [1, 0, 0], "miss": [0, 1, 0]}, {"hit": stored, "miss": {"other": 1}})
+    assert [h["key"] for h in query(client, index, [1, 1, 0], 5, filter=filter_)] == ["hit"]

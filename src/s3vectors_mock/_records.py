@@ -16,8 +16,6 @@ infinity, tiny values may round to a zero vector).
 
 from __future__ import annotations
 
-import json
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +26,7 @@ import numpy.typing as npt
 from ._errors import ServiceError, validation_error
 from ._store import Index
 from ._validation import contains_lone_surrogate, find_lone_surrogate, validate_put_records
+from ._wire import as_doubles, is_finite_number, json_key
 
 MAX_KEY_CHARACTERS = 1024
 MAX_KEY_BYTES = 1024
@@ -64,31 +63,6 @@ def undecodable() -> ServiceError:
 # ---- the wire form ----------------------------------------------------------------------------------------------
 
 
-def as_double(value: Any) -> float:
-    """A number as a JSON reader of doubles sees it: an integer beyond the double range is ±infinity."""
-    try:
-        return float(value)
-    except OverflowError:
-        return math.inf if value > 0 else -math.inf
-
-
-def as_doubles(rows: Any) -> npt.NDArray[np.float64]:
-    """Vector values (a list, or a list of equally long lists) as float64, ±infinity beyond the double range."""
-    try:
-        return np.asarray(rows, dtype=np.float64)
-    except OverflowError:  # an integer beyond 1.8e308 somewhere: the rare path, one value at a time
-        if rows and isinstance(rows[0], (list, tuple)):
-            return np.asarray([[as_double(value) for value in row] for row in rows], dtype=np.float64)
-        return np.asarray([as_double(value) for value in rows], dtype=np.float64)
-
-
-def _json_key(name: Any) -> str:
-    # Exactly what json.dumps (botocore's serializer) writes for a non-string key: "1", "1.5", "true", "null";
-    # a key JSON cannot write raises TypeError, as botocore's serializer would.
-    (converted,) = json.loads(json.dumps({name: None}))
-    return str(converted)
-
-
 def _plain(value: Any) -> Any:
     """A value as JSON carries it: subclasses of str, int and float as the plain type, tuples as lists."""
     kind = type(value)
@@ -117,7 +91,7 @@ def wire_metadata(metadata: Any) -> Any:
         kind = type(value)
         if kind is not str and kind is not int and kind is not float and kind is not bool:
             value = _plain(value)
-        copied[name if type(name) is str else _json_key(name)] = value
+        copied[json_key(name)] = value
     return copied
 
 
@@ -129,13 +103,6 @@ def returned_metadata(stored: Metadata | None) -> Metadata:
 
 
 # ---- metadata checks (spec §1.4) ----------------------------------------------------------------------------------
-
-
-def _finite(number: int | float) -> bool:
-    try:
-        return math.isfinite(number)
-    except OverflowError:  # an int beyond the double range: infinite once the service reads it as a double
-        return False
 
 
 def _value_cost(value: Any) -> int:
@@ -154,14 +121,14 @@ def _value_problem(value: Any) -> str | None:
     if isinstance(value, (bool, str)):
         return None
     if isinstance(value, (int, float)):
-        return None if _finite(value) else NOT_FINITE
+        return None if is_finite_number(value) else NOT_FINITE
     if isinstance(value, list):
         if not value:
             return "Empty arrays are not allowed in metadata"
         for element in value:
             if isinstance(element, bool) or not isinstance(element, (str, int, float)):
                 return "Metadata array values must be strings or numbers"
-            if not isinstance(element, str) and not _finite(element):
+            if not isinstance(element, str) and not is_finite_number(element):
                 return NOT_FINITE
         return None
     return "Metadata values must be strings, numbers, booleans, or arrays"

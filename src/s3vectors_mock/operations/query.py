@@ -11,9 +11,10 @@ import numpy as np
 import numpy.typing as npt
 
 from .._errors import INVALID_QUERY_VECTOR, validation_error
-from .._records import as_doubles, returned_metadata
+from .._records import returned_metadata
 from .._service_model import has_member
 from .._store import Index
+from .._wire import as_doubles
 from ..engine.columns import BoolMask
 from ..engine.filters import constraint_count, evaluate_filter, parse_filter
 from ..engine.search import nearest
