@@ -430,3 +430,12 @@ def test_filter_keys_arrive_as_json_writes_them(
 ) -> None:
     put_all(client, index, {"hit": [1, 0, 0], "miss": [0, 1, 0]}, {"hit": stored, "miss": {"other": 1}})
     assert [h["key"] for h in query(client, index, [1, 1, 0], 5, filter=filter_)] == ["hit"]
+
+
+def test_a_token_with_an_unsortable_filter_is_refused_not_a_crash(client: Any, index: str) -> None:
+    put_all(client, index, {f"k{i}": [1, i / 10, 0] for i in range(3)}, {})
+    with pytest.raises(client.exceptions.ValidationException) as excinfo:
+        client.query_vectors(
+            indexArn=index, topK=2, queryVector={"float32": [1, 0, 0]}, filter={1: "x", "b": 1}, nextToken="t" * 20
+        )
+    assert error_of(excinfo)[1] == "The provided pagination token is invalid"

@@ -184,3 +184,14 @@ def test_arrays_of_any_real_type_are_read_as_float32(mock: S3VectorsMock, client
         "h": [0.5, 0.5, 0.5],
         "o": [1.0, 2.5, float(np.float32(1e30))],
     }
+
+
+def test_metadata_nested_beyond_the_recursion_limit_is_refused(mock: S3VectorsMock, client: Any, index: str) -> None:
+    nested: Any = 1
+    for _ in range(100_000):
+        nested = [nested]
+    with pytest.raises(client.exceptions.ValidationException) as excinfo:
+        mock.load_vectors(index, ["deep"], np.ones((1, 3)), [{"a": nested}])
+    assert excinfo.value.response["Error"]["Message"] == (
+        "Invalid record for key 'deep': Metadata array values must be strings or numbers"
+    )

@@ -64,19 +64,27 @@ def undecodable() -> ServiceError:
 
 
 def _plain(value: Any) -> Any:
-    """A value as JSON carries it: subclasses of str, int and float as the plain type, tuples as lists."""
+    """A value as JSON carries it: subclasses of str, int and float as the plain type, tuples as lists.
+
+    Only one level of arrays is converted: metadata arrays hold scalars, and anything deeper is refused by the
+    checks as it is (and may be nested too deep for recursion).
+    """
+    if isinstance(value, (list, tuple)):
+        return [_plain_scalar(element) for element in value]
+    return _plain_scalar(value)
+
+
+def _plain_scalar(value: Any) -> Any:
     kind = type(value)
     if kind is str or kind is int or kind is float or kind is bool:
         return value
-    if isinstance(value, (list, tuple)):
-        return [_plain(element) for element in value]
     if isinstance(value, str):
         return str(value)
-    if isinstance(value, int):
+    if isinstance(value, int) and not isinstance(value, bool):
         return int(value)
     if isinstance(value, float):
         return float(value)
-    return value  # a type JSON has no form for (or an object): left for the checks to reject
+    return value  # a type JSON has no form for (or an array or object): left for the checks to reject
 
 
 def wire_metadata(metadata: Any) -> Any:

@@ -190,7 +190,12 @@ def _rank(request: Request, index: Index, params: Params) -> list[Hit]:
 
 def _fingerprint(index: Index, params: Params) -> str:
     query = {name: value for name, value in params.items() if name != "nextToken"}
-    text = json.dumps(query, sort_keys=True, default=str)
+    try:
+        text = json.dumps(query, sort_keys=True, default=str)
+    except (TypeError, ValueError, RecursionError):
+        # Keys of mixed types cannot be sorted, nor can an absurdly deep filter be written. Such a request cannot
+        # have issued a token (its filter is invalid), so it gets a fingerprint no token is bound to.
+        text = "unrepeatable"
     return hashlib.sha256(f"{index.arn}:{index.creation_time.isoformat()}:{text}".encode()).hexdigest()
 
 
