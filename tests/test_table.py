@@ -91,3 +91,28 @@ def test_squared_norms_and_inverse_norms() -> None:
     table.upsert(["a", "zero"], np.array([[3.0, 4.0], [0.0, 0.0]], dtype=np.float32), [None, None])
     assert table.squared_norms[:2].tolist() == [25.0, 0.0]
     assert table.inverse_norms[:2].tolist() == [np.float32(0.2), 0.0]
+
+
+def test_copies_are_independent_and_rebuild_what_cannot_be_copied() -> None:
+    """Class-level setup state is copied for each test (see _decorate): tables and text fields must deep-copy."""
+    import copy
+
+    from s3vectors_mock.engine.text import TextField
+
+    table = VectorTable(2, lambda key: True)
+    others = [f"o{i}" for i in range(20)]  # enough vectors to train an IVF index
+    vectors = np.random.default_rng(0).standard_normal((22, 2)).astype(np.float32)
+    table.upsert(["a", "b", *others], vectors, [{"t": ["x"]}, None, *[None] * 20])
+    table.ivf("cosine")
+    clone = copy.deepcopy(table)
+    assert clone._ivf is None and table._ivf is not None
+    clone.delete(["a"])
+    clone.upsert(["c"], np.array([[1, 1]], dtype=np.float32), [{"t": ["y"]}])
+    assert sorted(table.keys) == sorted(["a", "b", *others]) and table.columns.columns["t"].arrays == {0: ("x",)}
+    assert sorted(clone.keys) == sorted(["b", "c", *others])
+    text = TextField("en")
+    text.write(["a", "b"], ["red apples", "green pears"])
+    copied = copy.deepcopy(text)
+    copied.write(["c"], ["red wine"])
+    assert [key for key, _ in text.search("red")] == ["a"]
+    assert sorted(key for key, _ in copied.search("red")) == ["a", "c"]

@@ -6,6 +6,7 @@ skips dead rows and never needs a liveness mask. Capacity grows geometrically, s
 
 from __future__ import annotations
 
+import copy
 import zlib
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -50,6 +51,14 @@ class VectorTable:
         self._sorted_keys: tuple[int, list[str], npt.NDArray[np.uint32]] | None = None
         # Built on demand for large indexes (see ivf()); mirrors every write once it exists.
         self._ivf: IvfIndex | None = None
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> VectorTable:
+        """A deep copy without the approximate index (faiss objects cannot be copied; it is rebuilt on demand)."""
+        clone = VectorTable.__new__(VectorTable)
+        memo[id(self)] = clone
+        for name, value in vars(self).items():
+            setattr(clone, name, None if name == "_ivf" else copy.deepcopy(value, memo))
+        return clone
 
     @property
     def capacity(self) -> int:
