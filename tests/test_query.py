@@ -439,3 +439,53 @@ def test_a_token_with_an_unsortable_filter_is_refused_not_a_crash(client: Any, i
             indexArn=index, topK=2, queryVector={"float32": [1, 0, 0]}, filter={1: "x", "b": 1}, nextToken="t" * 20
         )
     assert error_of(excinfo)[1] == "The provided pagination token is invalid"
+
+
+# ---- vectors at the edges of float32: results equal a float64 brute force ----------------------------------------
+
+FLT_MAX = float(np.finfo(np.float32).max)
+SUBNORMAL = float(np.finfo(np.float32).smallest_subnormal)
+EDGE_VECTORS = {
+    "max": [FLT_MAX, FLT_MAX],
+    "max-neg": [FLT_MAX, -FLT_MAX],
+    "min-neg": [-FLT_MAX, 0.0],
+    "large": [3e38, 1e30],
+    "huge-ish": [1e19, -1e19],
+    "sub": [SUBNORMAL, 0.0],
+    "sub-both": [-SUBNORMAL, SUBNORMAL],
+    "tiny": [1e-30, 2e-30],
+    "one": [1.0, 0.0],
+    "mixed": [FLT_MAX, SUBNORMAL],
+    "exact": [2.0**53 + 1, -0.0],
+}
+
+
+@pytest.mark.parametrize("metric", ["cosine", "euclidean"])
+@pytest.mark.parametrize("ordinary", [0, 40], ids=["only-edges", "with-ordinary-vectors"])
+def test_edge_vectors_rank_as_a_float64_brute_force(client: Any, bucket: str, metric: str, ordinary: int) -> None:
+    rng = np.random.default_rng(3)
+    vectors = dict(EDGE_VECTORS)
+    vectors.update({f"o{i}": rng.uniform(-2, 2, 2).tolist() for i in range(ordinary)})
+    arn = make_index(client, f"edges-{metric}", dimension=2, metric=metric)
+    put_all(client, arn, vectors, {})
+    for query_vector in [*EDGE_VECTORS.values(), [0.3, 0.0], [-1.0, 1.0]]:
+        for top_k in (1, 2, 3, 5, len(vectors)):
+            hits = query(client, arn, query_vector, top_k)
+            expected = reference.brute_force(vectors, {}, query_vector, top_k, metric)
+            assert [(h["key"], h["distance"]) for h in hits] == expected, (query_vector, top_k)
+
+
+def test_a_subnormal_vector_is_parallel_to_its_direction(client: Any, index: str) -> None:
+    put_all(client, index, {"tiny": [1e-45, 0, 0], "near": [0.3, 0.01, 0], "far": [0, 1, 0]}, {})
+    assert query(client, index, [0.3, 0, 0], 1) == [{"key": "tiny", "distance": 0.0}]
+
+
+def test_euclidean_distances_beyond_float32_keep_their_order(client: Any, bucket: str) -> None:
+    arn = make_index(client, "euclid-max", dimension=2, metric="euclidean")
+    put_all(
+        client, arn, {"a-far": [-FLT_MAX, 0], "b-self": [FLT_MAX, 0], "c-zero": [0, 0], "d-near": [FLT_MAX, 1e19]}, {}
+    )
+    hits = query(client, arn, [FLT_MAX, 0], 4)
+    # Ranked by the float64 distance (c-zero nearer than a-far), reported in float32: both overflow to infinity.
+    assert [h["key"] for h in hits] == ["b-self", "d-near", "c-zero", "a-far"]
+    assert [h["distance"] for h in hits] == [0.0, float(np.float32(1e38)), math.inf, math.inf]

@@ -19,6 +19,12 @@ from .columns import MetadataColumns, Rows
 
 Matrix = npt.NDArray[np.float32]
 GROWTH = 1.5
+# Rows whose norm takes the float32 first pass of exact search out of its depth (see search.py) are scored in
+# float64 instead: TINY ones (|x|² < 1e-60) make 1/|x| overflow and their products underflow, which only cosine
+# minds; HUGE ones (|x|² > 1e36) overflow the euclidean score |x|² - 2x·q and lose 1/|x| to subnormals.
+ORDINARY, TINY, HUGE = 0, 1, 2
+TINY_SQUARED_NORM = 1e-60
+HUGE_SQUARED_NORM = 1e36
 
 
 def _squared_norms(vectors: Matrix, chunk: int = 16_384) -> npt.NDArray[np.float64]:
@@ -41,6 +47,9 @@ class VectorTable:
         # The same in float32 for the fast approximate pass of search: |x|² and 1/|x| (0 for a zero vector).
         self.squared_norms32 = np.empty(capacity, dtype=np.float32)
         self.inverse_norms = np.empty(capacity, dtype=np.float32)
+        # ORDINARY, TINY or HUGE per row, and how many live rows are in each class (all ORDINARY: the fast path).
+        self.norm_class = np.zeros(capacity, dtype=np.int8)
+        self.norm_class_counts = np.zeros(3, dtype=np.int64)
         # CRC32 of each key: stable across processes, used to split ListVectors into segments.
         self.key_hashes = np.empty(capacity, dtype=np.uint32)
         self.keys: list[str] = []
@@ -74,6 +83,7 @@ class VectorTable:
         self.squared_norms = np.resize(self.squared_norms, capacity)
         self.squared_norms32 = np.resize(self.squared_norms32, capacity)
         self.inverse_norms = np.resize(self.inverse_norms, capacity)
+        self.norm_class = np.resize(self.norm_class, capacity)
         self.key_hashes = np.resize(self.key_hashes, capacity)
         self.columns.grow(capacity)
 
@@ -86,6 +96,7 @@ class VectorTable:
         new_count = existing.count(None)
         existing_count = len(keys) - new_count
         self._reserve(self.size + new_count)
+        previous_size = self.size
         rows: list[int]
         if not existing_count:  # only new keys (bulk loads): append them wholesale
             rows = list(range(self.size, self.size + new_count))
@@ -117,6 +128,12 @@ class VectorTable:
         with np.errstate(over="ignore", divide="ignore"):  # |x|² of FLT_MAX-sized vectors is inf in float32
             self.squared_norms32[row_array] = squared
             self.inverse_norms[row_array] = np.where(squared > 0, 1.0 / np.sqrt(squared), 0.0)
+        classes = np.where(squared < TINY_SQUARED_NORM, TINY, np.where(squared > HUGE_SQUARED_NORM, HUGE, ORDINARY))
+        if existing_count:
+            overwritten = row_array[row_array < previous_size]
+            self.norm_class_counts -= np.bincount(self.norm_class[overwritten], minlength=3)
+        self.norm_class[row_array] = classes
+        self.norm_class_counts += np.bincount(classes, minlength=3)
         self.key_hashes[row_array] = [zlib.crc32(key.encode("utf-8")) for key in keys]
         if self._ivf is not None:
             self._ivf.remove(row_array)
@@ -134,6 +151,7 @@ class VectorTable:
         # Every row at or past the new size ends up absent in every column: doomed rows are cleared here, and
         # the rows that move into the holes leave theirs absent behind them (Column.move).
         self.columns.clear(doomed_rows)
+        self.norm_class_counts -= np.bincount(self.norm_class[doomed_rows], minlength=3)
         new_size = self.size - len(doomed)
         doomed_set = set(doomed)
         holes = [row for row in doomed if row < new_size]
@@ -151,6 +169,7 @@ class VectorTable:
             self.squared_norms[destination] = self.squared_norms[source]
             self.squared_norms32[destination] = self.squared_norms32[source]
             self.inverse_norms[destination] = self.inverse_norms[source]
+            self.norm_class[destination] = self.norm_class[source]
             self.key_hashes[destination] = self.key_hashes[source]
             self.columns.move(destination, source)
             for hole, mover in zip(holes, movers):
