@@ -195,3 +195,17 @@ def test_metadata_nested_beyond_the_recursion_limit_is_refused(mock: S3VectorsMo
     assert excinfo.value.response["Error"]["Message"] == (
         "Invalid record for key 'deep': Metadata array values must be strings or numbers"
     )
+
+
+def test_the_requests_own_checks_come_before_the_index_lookup(
+    mock: S3VectorsMock, client: Any, raw_client: Any, bucket: str
+) -> None:
+    missing = "arn:aws:s3vectors:us-east-1:123456789012:bucket/test-bucket/index/missing"
+    for key in ("\ud800", "k" * 1025):
+        records = [{"key": key, "data": {"float32": [1.0]}}]
+        put = _outcome(lambda r=records: raw_client.put_vectors(indexArn=missing, vectors=r), client, missing)  # type: ignore[misc]
+        assert put[0]["Code"] in ("SerializationException", "ValidationException")
+        loaded = _outcome(lambda k=key: mock.load_vectors(missing, [k], [[1.0]]), client, missing)  # type: ignore[misc]
+        assert loaded == put
+    with pytest.raises(client.exceptions.NotFoundException):
+        mock.load_vectors(missing, ["é" * 600], [[1.0]])  # too many UTF-8 bytes: a record check, after the lookup

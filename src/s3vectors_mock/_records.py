@@ -330,9 +330,18 @@ def _rows_pass_the_model(rows: Sequence[Any]) -> bool:
     return all(isinstance(row, (list, tuple)) and set(map(type, row)) <= _PLAIN_NUMBERS for row in rows)
 
 
-def seeded_batch(index: Index, keys: Sequence[Any], vectors: Any, metadata: Sequence[Any] | None) -> Batch:
-    """``load_vectors``' records as a checked batch: first what the model checks of a PutVectors request (keys of 1
-    to 1024 characters, numbers in the vector data, no lone surrogate anywhere), then the records as PutVectors.
+@dataclass(frozen=True)
+class SeededRecords:
+    """``load_vectors``' arguments as records that passed the model's checks, ready for :func:`checked_batch`."""
+
+    keys: list[str]
+    data: Any  # a 2-D array of real numbers, or a list of float lists
+    metadata: list[Any]
+
+
+def seeded_records(keys: Sequence[Any], vectors: Any, metadata: Sequence[Any] | None) -> SeededRecords:
+    """``load_vectors``' arguments, checked as the model checks a PutVectors request before the service looks at
+    the index (keys of 1 to 1024 characters, numbers in the vector data, no lone surrogate anywhere).
 
     A 2-D numpy array of real numbers is used as it is; anything else is read as PutVectors reads its lists.
     Arguments that do not describe records at all (shapes that do not match the keys) are a ValueError.
@@ -356,7 +365,12 @@ def seeded_batch(index: Index, keys: Sequence[Any], vectors: Any, metadata: Sequ
         _check_like_the_model(keys, data, data_ok, records_metadata)
     if isinstance(data, np.ndarray) and not data_ok:
         data = data.tolist()  # numbers of other types (the model's checks passed): read them as PutVectors does
-    return checked_batch(index, keys, data, records_metadata, seeded=True)
+    return SeededRecords(keys, data, records_metadata)
+
+
+def seeded_batch(index: Index, records: SeededRecords) -> Batch:
+    """Checked seeded records as a batch for ``index``, exactly as PutVectors checks its records."""
+    return checked_batch(index, records.keys, records.data, records.metadata, seeded=True)
 
 
 def _check_like_the_model(keys: list[Any], data: Any, data_ok: bool, metadata: list[Any]) -> None:

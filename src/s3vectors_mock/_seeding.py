@@ -11,7 +11,7 @@ from botocore.exceptions import ClientError
 
 from ._arns import parse_arn
 from ._errors import INDEX_NOT_FOUND, ServiceError, not_found
-from ._records import seeded_batch
+from ._records import seeded_batch, seeded_records
 from ._responses import failure
 from ._service_model import service_model
 from ._store import Backend, Index
@@ -47,9 +47,11 @@ def seed(
 ) -> None:
     """Store the records in the index named by ``index_arn`` as PutVectors would, or raise what it would raise."""
     try:
+        # As for PutVectors: the request's own checks first, then the index, then the records against it.
+        records = seeded_records(keys, vectors, metadata)
         with backend.lock:
             index = _index_at(backend, index_arn)
-            batch = seeded_batch(index, keys, vectors, metadata)
+            batch = seeded_batch(index, records)
             index.store(batch.keys, batch.vectors, batch.metadata)
     except ServiceError as error:
         raise modelled_client_error(error, "PutVectors") from None
