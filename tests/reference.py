@@ -60,14 +60,29 @@ def _condition(metadata: dict[str, Any], key: str, operator: str, operand: Any) 
     return any(_is_number(v) and compare(float(v), float(operand)) for v in values)
 
 
-def distance(stored: list[float], query: list[float], metric: str) -> float:
-    x = np.asarray(stored, dtype=np.float32).astype(np.float64)
+def exact_distances(vectors: list[list[float]], query: list[float], metric: str) -> list[float]:
+    """AWS's distances in float64 of float32 vectors: cosine = 1 - cos clipped to [0, 2], euclidean = squared L2."""
+    if not vectors:
+        return []
+    x = np.asarray(vectors, dtype=np.float32).astype(np.float64)
     q = np.asarray(query, dtype=np.float32).astype(np.float64)
     if metric == "cosine":
-        value = min(2.0, max(0.0, 1.0 - float(x @ q) / (math.sqrt(float(x @ x)) * math.sqrt(float(q @ q)))))
+        norms = np.sqrt(np.einsum("ij,ij->i", x, x)) * math.sqrt(float(np.dot(q, q)))
+        distances = np.clip(1.0 - np.einsum("ij,j->i", x, q) / norms, 0.0, 2.0)
     else:
-        value = float(((x - q) ** 2).sum())
-    return float(np.float32(value))
+        difference = x - q
+        distances = np.einsum("ij,ij->i", difference, difference)
+    return [float(d) for d in distances]
+
+
+def as_reported(distance: float) -> float:
+    """A distance as the service reports it: float32 (infinity beyond its range)."""
+    with np.errstate(over="ignore"):
+        return float(np.float32(distance))
+
+
+def distance(stored: list[float], query: list[float], metric: str) -> float:
+    return as_reported(exact_distances([stored], query, metric)[0])
 
 
 def brute_force(
@@ -78,10 +93,8 @@ def brute_force(
     metric: str,
     filter_: dict[str, Any] | None = None,
 ) -> list[tuple[str, float]]:
-    scored = [
-        (key, distance(data, query, metric))
-        for key, data in vectors.items()
-        if filter_ is None or matches(filter_, metadata.get(key) or {})
-    ]
-    scored.sort(key=lambda item: (item[1], item[0]))
-    return scored[:top_k]
+    """The top_k (key, reported distance), ranked by the float64 distance, ties by key."""
+    keys = [key for key in vectors if filter_ is None or matches(filter_, metadata.get(key) or {})]
+    exact = exact_distances([vectors[key] for key in keys], query, metric)
+    ranked = sorted(zip(exact, keys))[:top_k]
+    return [(key, as_reported(value)) for value, key in ranked]

@@ -126,3 +126,56 @@ def test_limits_are_off_by_default(mock: S3VectorsMock, index: str) -> None:
     batch = [{"key": f"k{i}", "data": {"float32": [1.0, 0.5, float(i)]}} for i in range(500)]
     for _ in range(8):
         client.put_vectors(indexArn=index, vectors=batch)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error"),
+    [
+        ({"seconds": float("nan")}, ValueError),
+        ({"seconds": float("inf")}, ValueError),
+        ({"seconds": -0.5}, ValueError),
+        ({"seconds": 1e20}, ValueError),
+        ({"seconds": "1"}, TypeError),
+        ({"seconds": True}, TypeError),
+        ({"seconds": 0.1, "times": 0}, ValueError),
+        ({"seconds": 0.1, "times": -1}, ValueError),
+        ({"seconds": 0.1, "times": 2.5}, TypeError),
+        ({"seconds": 0.1, "times": True}, TypeError),
+    ],
+)
+def test_bad_latency_is_refused_when_injected(mock: S3VectorsMock, kwargs: dict[str, Any], error: type) -> None:
+    seconds = kwargs.pop("seconds")
+    with pytest.raises(error):
+        mock.inject_latency("ListVectorBuckets", seconds, **kwargs)
+    client = boto3.client("s3vectors", region_name="us-east-1")
+    started = time.perf_counter()
+    client.list_vector_buckets()  # nothing was injected
+    assert time.perf_counter() - started < 1
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error"),
+    [
+        ({"times": 0}, ValueError),
+        ({"times": -1}, ValueError),
+        ({"times": 2.5}, TypeError),
+        ({"times": None}, TypeError),
+        ({"times": True}, TypeError),
+        ({"message": 5}, TypeError),
+    ],
+)
+def test_bad_error_injection_is_refused(mock: S3VectorsMock, kwargs: dict[str, Any], error: type) -> None:
+    with pytest.raises(error):
+        mock.inject_error("ListVectorBuckets", "InternalServerException", **kwargs)
+    assert boto3.client("s3vectors", region_name="us-east-1").list_vector_buckets()["vectorBuckets"] == []
+
+
+def test_counts_and_delays_of_other_numeric_types(mock: S3VectorsMock) -> None:
+    import numpy as np
+
+    client = boto3.client("s3vectors", region_name="us-east-1")
+    mock.inject_error("ListVectorBuckets", "ServiceUnavailableException", times=np.int64(1))
+    mock.inject_latency("GetVectorBucket", np.float32(0.01), times=np.int8(1))
+    with pytest.raises(client.exceptions.ServiceUnavailableException):
+        retrying_client(0).list_vector_buckets()
+    assert client.list_vector_buckets()["vectorBuckets"] == []

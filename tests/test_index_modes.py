@@ -176,3 +176,23 @@ def test_exact_by_default_on_classic(client: Any, old_bucket: str) -> None:
 
 def test_make_index_helper_still_works(client: Any, bucket: str) -> None:
     assert make_index(client, "plain-index").endswith("/plain-index")
+
+
+def test_starts_with_a_nul_is_an_ordinary_character(client: Any, index: str) -> None:
+    """numpy's fixed-width strings drop trailing NULs: "a\\x00" must not become the prefix "a"."""
+    texts = {"plain": "a", "longer": "abc", "nul": "a\x00", "nul-then": "a\x00b", "nul-nul": "a\x00\x00"}
+    client.put_vectors(
+        indexArn=index,
+        vectors=[{"key": key, "data": {"float32": [1, 0, 0]}, "metadata": {"s": text}} for key, text in texts.items()],
+    )
+
+    def starting_with(prefix: str) -> set[str]:
+        hits = client.query_vectors(
+            indexArn=index, topK=10, queryVector={"float32": [1, 0, 0]}, filter={"s": {"$startsWith": prefix}}
+        )["vectors"]
+        return {hit["key"] for hit in hits}
+
+    assert starting_with("a\x00") == {"nul", "nul-then", "nul-nul"}
+    assert starting_with("a\x00\x00") == {"nul-nul"}
+    assert starting_with("a") == set(texts)
+    assert starting_with("") == set(texts)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import io
 import unittest
 from collections.abc import Iterator
 from typing import Any
@@ -249,3 +250,120 @@ async def test_decorated_async_test_receives_fixtures(tmp_path: Any) -> None:
     await asyncio.sleep(0)
     assert tmp_path.is_dir()
     assert bucket_names() == []
+
+
+# ---- class-level setup and teardown run in the mock; their state is every test's starting state -------------------
+
+
+@mock_s3vectors
+class TestUnittestClassLevelSetup(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls) -> None:
+        create("from-class-setup")
+        cls.addClassCleanup(lambda: create("in-class-cleanup"))  # would fail unmocked: no credentials
+
+    def setUp(self) -> None:
+        create("from-setup")
+
+    def test_sees_class_and_test_setup_data(self) -> None:
+        self.assertEqual(bucket_names(), ["from-class-setup", "from-setup"])
+        create("only-in-this-test")
+
+    def test_does_not_see_other_tests_data(self) -> None:
+        self.assertEqual(bucket_names(), ["from-class-setup", "from-setup"])
+        create("only-in-this-test-too")
+
+    @classmethod
+    def tearDownClass(cls) -> None:
+        assert bucket_names() == ["from-class-setup"]  # an error here fails the run
+
+
+@mock_s3vectors
+class TestPlainPytestClassLevelSetup:
+    @classmethod
+    def setup_class(cls) -> None:
+        create("plain-class-setup")
+
+    def setup_method(self) -> None:  # pytest also accepts setup_method without the method argument
+        create("plain-method-setup")
+
+    def test_sees_class_and_method_setup_data(self) -> None:
+        assert bucket_names() == ["plain-class-setup", "plain-method-setup"]
+        create("only-here")
+
+    def test_does_not_see_other_tests_data(self) -> None:
+        assert bucket_names() == ["plain-class-setup", "plain-method-setup"]
+        create("only-here-too")
+
+    @classmethod
+    def teardown_class(cls) -> None:
+        assert bucket_names() == ["plain-class-setup"]
+
+
+def test_unittest_class_level_hooks_in_a_plain_unittest_run() -> None:
+    seen: list[tuple[str, list[str]]] = []
+
+    @mock_s3vectors
+    class Seeded(unittest.TestCase):
+        @classmethod
+        def setUpClass(cls) -> None:
+            client = boto3.client("s3vectors", region_name="us-east-1")
+            client.create_vector_bucket(vectorBucketName="seeded")
+            client.create_index(
+                vectorBucketName="seeded", indexName="idx", dataType="float32", dimension=2, distanceMetric="cosine"
+            )
+            client.put_vectors(
+                vectorBucketName="seeded",
+                indexName="idx",
+                vectors=[{"key": "a", "data": {"float32": [1, 0]}, "metadata": {"t": ["x"]}}],
+            )
+            cls.addClassCleanup(lambda: seen.append(("cleanup", bucket_names())))
+
+        def keys(self) -> list[str]:
+            client = boto3.client("s3vectors", region_name="us-east-1")
+            hits = client.query_vectors(
+                vectorBucketName="seeded", indexName="idx", topK=5, queryVector={"float32": [1, 1]}, filter={"t": "x"}
+            )["vectors"]
+            return sorted(hit["key"] for hit in hits)
+
+        def test_adds(self) -> None:
+            self.assertEqual(self.keys(), ["a"])
+            client = boto3.client("s3vectors", region_name="us-east-1")
+            client.put_vectors(
+                vectorBucketName="seeded",
+                indexName="idx",
+                vectors=[{"key": "b", "data": {"float32": [0, 1]}, "metadata": {"t": ["x"]}}],
+            )
+            self.assertEqual(self.keys(), ["a", "b"])
+
+        def test_deletes(self) -> None:
+            self.assertEqual(self.keys(), ["a"])
+            boto3.client("s3vectors", region_name="us-east-1").delete_vectors(
+                vectorBucketName="seeded", indexName="idx", keys=["a"]
+            )
+            self.assertEqual(self.keys(), [])
+
+        @classmethod
+        def tearDownClass(cls) -> None:
+            seen.append(("teardown", bucket_names()))
+
+    @mock_s3vectors
+    class FailingSetUpClass(unittest.TestCase):
+        @classmethod
+        def setUpClass(cls) -> None:
+            raise RuntimeError("class setup failed")
+
+        def test_never_runs(self) -> None:
+            raise AssertionError("unreachable")
+
+    suite = unittest.TestSuite()
+    for case in (Seeded, FailingSetUpClass):
+        suite.addTests(unittest.defaultTestLoader.loadTestsFromTestCase(case))
+    result = unittest.TextTestRunner(stream=io.StringIO()).run(suite)
+    assert result.testsRun == 2 and not result.failures
+    assert [str(error[1]).splitlines()[-1] for error in result.errors] == ["RuntimeError: class setup failed"]
+    assert seen == [("teardown", ["seeded"]), ("cleanup", ["seeded"])]
+    # Every mock the classes started has stopped: a call now is not answered by any of them.
+    from s3vectors_mock._hooks import active_mocks
+
+    assert active_mocks.current() is None

@@ -53,3 +53,16 @@ def test_policy_on_missing_bucket(client: Any) -> None:
     with pytest.raises(client.exceptions.NotFoundException) as excinfo:
         client.put_vector_bucket_policy(vectorBucketName="nope-bucket", policy=POLICY)
     assert error_of(excinfo)[1] == "The specified vector bucket could not be found"
+
+
+@pytest.mark.parametrize("depth", [100_000, 2_000])
+def test_a_deeply_nested_policy_is_not_a_policy_document(client: Any, bucket: str, depth: int) -> None:
+    for policy in ("[" * depth + "]" * depth, '{"Statement": ' + "[" * depth + "]" * depth + "}"):
+        with pytest.raises(client.exceptions.ValidationException) as excinfo:
+            client.put_vector_bucket_policy(vectorBucketName=bucket, policy=policy)
+        assert error_of(excinfo) == ("ValidationException", "The policy is not a valid JSON policy document", 400)
+        assert excinfo.value.response["fieldList"] == [
+            {"path": "policy", "message": "The policy is not a valid JSON policy document"}
+        ]
+    with pytest.raises(client.exceptions.NotFoundException):
+        client.get_vector_bucket_policy(vectorBucketName=bucket)

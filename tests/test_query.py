@@ -351,3 +351,141 @@ def test_identical_vectors_are_at_distance_exactly_zero(client: Any, index: str)
     distances = {h["key"]: h["distance"] for h in query(client, index, vector, 2)}
     assert distances["same"] == 0.0
     assert 0.0 <= distances["scaled"] < 1e-6
+
+
+# ---- deletes leave nothing behind ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("first", "second", "wanted"), [({"x": 1}, {"x": 2}, 2), ({"t": ["a"]}, {"t": ["b"]}, "b")])
+def test_a_vector_added_after_a_delete_inherits_no_metadata(
+    client: Any, index: str, first: dict[str, Any], second: dict[str, Any], wanted: Any
+) -> None:
+    (field,) = first
+    put_all(client, index, {"A": [1, 0, 0], "B": [0, 1, 0]}, {"A": first, "B": second})
+    client.delete_vectors(indexArn=index, keys=["A"])
+    put_all(client, index, {"C": [0, 0, 1]}, {})  # compaction moved B into A's row; C takes B's old row
+    assert [h["key"] for h in query(client, index, [1, 1, 1], 5, filter={field: wanted})] == ["B"]
+    assert [h["key"] for h in query(client, index, [1, 1, 1], 5, filter={field: {"$exists": False}})] == ["C"]
+    (described,) = client.get_vectors(indexArn=index, keys=["C"], returnMetadata=True)["vectors"]
+    assert described["metadata"] == {}
+    client.delete_vectors(indexArn=index, keys=["B"])
+    assert [v["key"] for v in client.list_vectors(indexArn=index)["vectors"]] == ["C"]
+    assert query(client, index, [1, 1, 1], 5, filter={field: {"$exists": True}}) == []
+
+
+def test_an_overwrite_drops_every_old_value(client: Any, index: str) -> None:
+    put_all(client, index, {"A": [1, 0, 0]}, {"A": {"t": ["a", "b"], "n": 1}})
+    put_all(client, index, {"A": [1, 0, 0]}, {"A": {"t": "c"}})
+    put_all(client, index, {"A": [1, 0, 0]}, {"A": {"t": ["d"]}})
+    for gone in ({"t": "a"}, {"t": "c"}, {"n": 1}, {"n": {"$exists": True}}):
+        assert query(client, index, [1, 0, 0], 5, filter=gone) == []
+    assert [h["key"] for h in query(client, index, [1, 0, 0], 5, filter={"t": "d"})] == ["A"]
+
+
+# ---- filter operands are read as doubles; keys as JSON writes them -------------------------------------------------
+
+HUGE = 10**400  # a JSON number the service reads as an infinite double
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"n": HUGE},
+        {"n": {"$eq": HUGE}},
+        {"n": {"$ne": -HUGE}},
+        {"n": {"$gt": HUGE}},
+        {"n": {"$gte": -HUGE}},
+        {"n": {"$lt": HUGE}},
+        {"n": {"$lte": HUGE}},
+        {"n": {"$in": [1, HUGE]}},
+        {"n": {"$nin": ["a", -HUGE]}},
+        {"$and": [{"n": 1}, {"$or": [{"n": {"$gt": HUGE}}]}]},
+    ],
+)
+def test_an_operand_beyond_the_double_range_is_invalid_filter(client: Any, index: str, bad: Any) -> None:
+    put_all(client, index, {"a": [1, 0, 0]}, {"a": {"n": 1}})
+    with pytest.raises(client.exceptions.ValidationException) as excinfo:
+        client.query_vectors(indexArn=index, topK=1, queryVector={"float32": [1, 0, 0]}, filter=bad)
+    assert error_of(excinfo) == ("ValidationException", "Invalid filter", 400)
+    assert excinfo.value.response["fieldList"] == [{"path": "filter", "message": "Invalid filter"}]
+
+
+def test_the_largest_finite_operands_are_numbers(client: Any, index: str) -> None:
+    largest = 2**1024 - 2**970 - 1
+    put_all(client, index, {"a": [1, 0, 0]}, {"a": {"n": 1}})
+    assert [h["key"] for h in query(client, index, [1, 0, 0], 5, filter={"n": {"$lt": largest}})] == ["a"]
+    assert query(client, index, [1, 0, 0], 5, filter={"n": {"$in": [largest, -largest]}}) == []
+
+
+@pytest.mark.parametrize(
+    ("filter_", "stored"),
+    [
+        ({1: "x"}, {"1": "x"}),
+        ({None: {"$eq": 2}}, {"null": 2}),
+        ({"$and": [{True: True}, {1.5: "y"}]}, {"true": True, "1.5": "y"}),
+    ],
+)
+def test_filter_keys_arrive_as_json_writes_them(
+    client: Any, index: str, filter_: dict[Any, Any], stored: dict[str, Any]
+) -> None:
+    put_all(client, index, {"hit": [1, 0, 0], "miss": [0, 1, 0]}, {"hit": stored, "miss": {"other": 1}})
+    assert [h["key"] for h in query(client, index, [1, 1, 0], 5, filter=filter_)] == ["hit"]
+
+
+def test_a_token_with_an_unsortable_filter_is_refused_not_a_crash(client: Any, index: str) -> None:
+    put_all(client, index, {f"k{i}": [1, i / 10, 0] for i in range(3)}, {})
+    with pytest.raises(client.exceptions.ValidationException) as excinfo:
+        client.query_vectors(
+            indexArn=index, topK=2, queryVector={"float32": [1, 0, 0]}, filter={1: "x", "b": 1}, nextToken="t" * 20
+        )
+    assert error_of(excinfo)[1] == "The provided pagination token is invalid"
+
+
+# ---- vectors at the edges of float32: results equal a float64 brute force ----------------------------------------
+
+FLT_MAX = float(np.finfo(np.float32).max)
+SUBNORMAL = float(np.finfo(np.float32).smallest_subnormal)
+EDGE_VECTORS = {
+    "max": [FLT_MAX, FLT_MAX],
+    "max-neg": [FLT_MAX, -FLT_MAX],
+    "min-neg": [-FLT_MAX, 0.0],
+    "large": [3e38, 1e30],
+    "huge-ish": [1e19, -1e19],
+    "sub": [SUBNORMAL, 0.0],
+    "sub-both": [-SUBNORMAL, SUBNORMAL],
+    "tiny": [1e-30, 2e-30],
+    "one": [1.0, 0.0],
+    "mixed": [FLT_MAX, SUBNORMAL],
+    "exact": [2.0**53 + 1, -0.0],
+}
+
+
+@pytest.mark.parametrize("metric", ["cosine", "euclidean"])
+@pytest.mark.parametrize("ordinary", [0, 40], ids=["only-edges", "with-ordinary-vectors"])
+def test_edge_vectors_rank_as_a_float64_brute_force(client: Any, bucket: str, metric: str, ordinary: int) -> None:
+    rng = np.random.default_rng(3)
+    vectors = dict(EDGE_VECTORS)
+    vectors.update({f"o{i}": rng.uniform(-2, 2, 2).tolist() for i in range(ordinary)})
+    arn = make_index(client, f"edges-{metric}", dimension=2, metric=metric)
+    put_all(client, arn, vectors, {})
+    for query_vector in [*EDGE_VECTORS.values(), [0.3, 0.0], [-1.0, 1.0]]:
+        for top_k in (1, 2, 3, 5, len(vectors)):
+            hits = query(client, arn, query_vector, top_k)
+            expected = reference.brute_force(vectors, {}, query_vector, top_k, metric)
+            assert [(h["key"], h["distance"]) for h in hits] == expected, (query_vector, top_k)
+
+
+def test_a_subnormal_vector_is_parallel_to_its_direction(client: Any, index: str) -> None:
+    put_all(client, index, {"tiny": [1e-45, 0, 0], "near": [0.3, 0.01, 0], "far": [0, 1, 0]}, {})
+    assert query(client, index, [0.3, 0, 0], 1) == [{"key": "tiny", "distance": 0.0}]
+
+
+def test_euclidean_distances_beyond_float32_keep_their_order(client: Any, bucket: str) -> None:
+    arn = make_index(client, "euclid-max", dimension=2, metric="euclidean")
+    put_all(
+        client, arn, {"a-far": [-FLT_MAX, 0], "b-self": [FLT_MAX, 0], "c-zero": [0, 0], "d-near": [FLT_MAX, 1e19]}, {}
+    )
+    hits = query(client, arn, [FLT_MAX, 0], 4)
+    # Ranked by the float64 distance (c-zero nearer than a-far), reported in float32: both overflow to infinity.
+    assert [h["key"] for h in hits] == ["b-self", "d-near", "c-zero", "a-far"]
+    assert [h["distance"] for h in hits] == [0.0, float(np.float32(1e38)), math.inf, math.inf]

@@ -8,33 +8,61 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from s3vectors_mock.engine.columns import ABSENT, ARRAY
 from s3vectors_mock.engine.filters import evaluate_filter, parse_filter
 from s3vectors_mock.engine.table import VectorTable
 
+metadata_values = st.one_of(
+    st.none(),
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "n": st.integers(-3, 3),
+            "s": st.sampled_from(["a", "b"]),
+            "flag": st.booleans(),
+            "tag": st.lists(st.sampled_from(["a", "b", "c"]), min_size=1, max_size=2),
+        },
+    ),
+)
 operations = st.lists(
     st.one_of(
-        st.tuples(st.just("put"), st.lists(st.integers(0, 30), min_size=1, max_size=8)),
+        st.tuples(st.just("put"), st.lists(st.tuples(st.integers(0, 30), metadata_values), min_size=1, max_size=8)),
         st.tuples(st.just("delete"), st.lists(st.integers(0, 30), min_size=1, max_size=8)),
     ),
     max_size=25,
 )
 
 
-@settings(max_examples=100, deadline=None)
+def check_columns(table: VectorTable) -> None:
+    """The typed columns hold exactly the table's metadata: nothing at or past ``size``, arrays where ARRAY says."""
+    for name, column in table.columns.columns.items():
+        assert not column.kind[table.size :].any(), f"column {name!r} has values past the live rows"
+        assert set(column.arrays) == set(np.flatnonzero(column.kind == ARRAY).tolist())
+        for row in range(table.size):
+            stored = (table.metadata[row] or {}).get(name)
+            if stored is None:
+                assert column.kind[row] == ABSENT
+            elif isinstance(stored, list):
+                assert column.arrays[row] == tuple(stored)
+
+
+@settings(max_examples=150, deadline=None)
 @given(operations=operations)
-def test_table_matches_a_dict_model(operations: list[tuple[str, list[int]]]) -> None:
+def test_table_matches_a_dict_model(operations: list[tuple[str, list[Any]]]) -> None:
     table = VectorTable(2, lambda key: True, capacity=2)
-    model: dict[str, tuple[list[float], dict[str, Any]]] = {}
-    for step, (kind, numbers) in enumerate(operations):
-        keys = list(dict.fromkeys(f"k{n}" for n in numbers))
+    model: dict[str, tuple[list[float], dict[str, Any] | None]] = {}
+    for step, (kind, items) in enumerate(operations):
         if kind == "put":
-            vectors = np.array([[float(step), float(i)] for i in range(len(keys))], dtype=np.float32)
-            metadata: list[dict[str, Any] | None] = [{"step": step, "tag": ["x", key]} for key in keys]
-            table.upsert(keys, vectors, metadata)
-            for key, vector, values in zip(keys, vectors.tolist(), metadata):
-                assert values is not None
-                model[key] = (vector, values)
+            batch = {f"k{n}": values for n, values in items}  # one record per key, as the caller guarantees
+            keys = list(batch)
+            # Row 0 of step 0 is a zero vector and odd steps hold huge ones: every norm class comes and goes.
+            scale = 1e20 if step % 2 else 1.0
+            vectors = np.array([[float(step) * scale, float(i)] for i in range(len(keys))], dtype=np.float32)
+            table.upsert(keys, vectors, list(batch.values()))
+            for key, vector in zip(keys, vectors.tolist()):
+                model[key] = (vector, batch[key])
         else:
+            keys = list(dict.fromkeys(f"k{n}" for n in items))
             table.delete(keys)
             for key in keys:
                 model.pop(key, None)
@@ -45,10 +73,21 @@ def test_table_matches_a_dict_model(operations: list[tuple[str, list[int]]]) -> 
             assert table.keys[row] == key
             assert table.data[row].tolist() == vector
             assert table.metadata[row] == values
-        # The typed columns moved with their rows: filtering by each key's own tag finds exactly that key.
-        for key in model:
-            mask = evaluate_filter(parse_filter({"tag": key}, frozenset()), table.columns, table.size)
-            assert [table.keys[row] for row in np.flatnonzero(mask)] == [key]
+        check_columns(table)
+        # The per-class row counts that let search skip its float64 fallback follow overwrites and deletes.
+        live_classes = np.bincount(table.norm_class[: table.size], minlength=3)
+        assert table.norm_class_counts.tolist() == live_classes.tolist()
+        # Filters see each key's own values only: $exists and each tag find exactly the vectors that hold them.
+        for name in ("n", "s", "flag", "tag"):
+            mask = evaluate_filter(parse_filter({name: {"$exists": True}}, frozenset()), table.columns, table.size)
+            found = sorted(table.keys[row] for row in np.flatnonzero(mask))
+            assert found == sorted(key for key, (_, values) in model.items() if values and name in values)
+        for tag in ("a", "b", "c"):
+            mask = evaluate_filter(parse_filter({"tag": tag}, frozenset()), table.columns, table.size)
+            found = sorted(table.keys[row] for row in np.flatnonzero(mask))
+            assert found == sorted(
+                key for key, (_, values) in model.items() if tag in ((values or {}).get("tag") or [])
+            )
         assert sorted(table.sorted_keys()[0]) == sorted(model)
 
 
@@ -57,3 +96,28 @@ def test_squared_norms_and_inverse_norms() -> None:
     table.upsert(["a", "zero"], np.array([[3.0, 4.0], [0.0, 0.0]], dtype=np.float32), [None, None])
     assert table.squared_norms[:2].tolist() == [25.0, 0.0]
     assert table.inverse_norms[:2].tolist() == [np.float32(0.2), 0.0]
+
+
+def test_copies_are_independent_and_rebuild_what_cannot_be_copied() -> None:
+    """Class-level setup state is copied for each test (see _decorate): tables and text fields must deep-copy."""
+    import copy
+
+    from s3vectors_mock.engine.text import TextField
+
+    table = VectorTable(2, lambda key: True)
+    others = [f"o{i}" for i in range(20)]  # enough vectors to train an IVF index
+    vectors = np.random.default_rng(0).standard_normal((22, 2)).astype(np.float32)
+    table.upsert(["a", "b", *others], vectors, [{"t": ["x"]}, None, *[None] * 20])
+    table.ivf("cosine")
+    clone = copy.deepcopy(table)
+    assert clone._ivf is None and table._ivf is not None
+    clone.delete(["a"])
+    clone.upsert(["c"], np.array([[1, 1]], dtype=np.float32), [{"t": ["y"]}])
+    assert sorted(table.keys) == sorted(["a", "b", *others]) and table.columns.columns["t"].arrays == {0: ("x",)}
+    assert sorted(clone.keys) == sorted(["b", "c", *others])
+    text = TextField("en")
+    text.write(["a", "b"], ["red apples", "green pears"])
+    copied = copy.deepcopy(text)
+    copied.write(["c"], ["red wine"])
+    assert [key for key, _ in text.search("red")] == ["a"]
+    assert sorted(key for key, _ in copied.search("red")) == ["a", "c"]

@@ -329,3 +329,96 @@ def test_deeply_nested_metadata_is_rejected_cleanly(client: Any, index: str) -> 
     with pytest.raises(client.exceptions.ValidationException) as excinfo:
         put(client, index, ("deep", [1, 0, 0], {"a": nested}))
     assert error_of(excinfo)[1] == "Invalid record for key 'deep': Metadata array values must be strings or numbers"
+
+
+# ---- numbers beyond the double range, non-string keys, booleans: what the wire makes of them ----------------------
+
+# The service reads JSON numbers as doubles: an integer at or above 2**1024 - 2**970 rounds to infinity.
+LARGEST_FINITE_INT = 2**1024 - 2**970 - 1
+
+
+@pytest.mark.parametrize(
+    "metadata",
+    [
+        {"n": 10**400},
+        {"n": -(10**400)},
+        {"n": LARGEST_FINITE_INT + 1},
+        {"tags": [1, 10**400]},
+        {"tags": ["a", -(10**400)]},
+    ],
+    ids=["int", "negative-int", "first-infinite-int", "in-array", "negative-in-array"],
+)
+def test_a_number_beyond_the_double_range_is_refused_and_nothing_is_stored(
+    client: Any, index: str, metadata: dict[str, Any]
+) -> None:
+    with pytest.raises(client.exceptions.ValidationException) as excinfo:
+        put(client, index, ("fine", [1, 0, 0], {"n": 1}), ("huge", [0, 1, 0], metadata))
+    assert error_of(excinfo) == (
+        "ValidationException",
+        "Invalid record for key 'huge': Metadata numbers must be finite",
+        400,
+    )
+    assert excinfo.value.response["fieldList"] == [
+        {"path": "vectors[1].metadata", "message": "Metadata numbers must be finite"}
+    ]
+    assert client.list_vectors(indexArn=index)["vectors"] == []
+    # Nothing half-written either: a filtered query over the (empty) index still answers.
+    assert (
+        client.query_vectors(indexArn=index, topK=5, queryVector={"float32": [1, 0, 0]}, filter={"n": 1})["vectors"]
+        == []
+    )
+
+
+def test_the_largest_finite_integers_are_numbers(client: Any, index: str) -> None:
+    put(client, index, ("max", [1, 0, 0], {"n": LARGEST_FINITE_INT, "tags": [-LARGEST_FINITE_INT]}))
+    query = {"indexArn": index, "topK": 5, "queryVector": {"float32": [1, 0, 0]}}
+    assert [h["key"] for h in client.query_vectors(**query, filter={"n": {"$gt": 1.7e308}})["vectors"]] == ["max"]
+    assert [h["key"] for h in client.query_vectors(**query, filter={"tags": {"$lt": -1.7e308}})["vectors"]] == ["max"]
+
+
+@pytest.mark.parametrize("validation", [True, False], ids=["client-validation", "no-client-validation"])
+def test_non_string_metadata_keys_arrive_as_json_writes_them(
+    client: Any, raw_client: Any, index: str, validation: bool
+) -> None:
+    sender = client if validation else raw_client
+    sender.put_vectors(
+        indexArn=index,
+        vectors=[
+            {"key": "a", "data": {"float32": [1, 0, 0]}, "metadata": {1: "one", None: "nil", False: 2, 1.5: [3]}},
+            {"key": "b", "data": {"float32": [0, 1, 0]}, "metadata": {True: "yes", -0.0: 0}},
+        ],
+    )
+    vectors = client.get_vectors(indexArn=index, keys=["a", "b"], returnMetadata=True)["vectors"]
+    assert {v["key"]: v["metadata"] for v in vectors} == {
+        "a": {"1": "one", "null": "nil", "false": 2, "1.5": [3]},
+        "b": {"true": "yes", "-0.0": 0},
+    }
+    hits = client.query_vectors(indexArn=index, topK=1, queryVector={"float32": [1, 0, 0]}, filter={"null": "nil"})
+    assert [h["key"] for h in hits["vectors"]] == ["a"]
+
+
+def test_non_string_keys_count_after_conversion(client: Any, index: str) -> None:
+    # 50 keys in Python, 50 keys on the wire: accepted. The 2 KB accounting measures the written key ("1.5": 3 bytes).
+    put(client, index, ("fifty", [1, 0, 0], {**{i: i for i in range(49)}, 1.5: "x"}))
+    with pytest.raises(client.exceptions.ValidationException) as excinfo:
+        put(client, index, ("big", [1, 0, 0], {10**2100: "x"}))
+    assert error_of(excinfo)[1] == "Invalid record for key 'big': Filterable metadata must have at most 2048 bytes"
+
+
+@pytest.mark.parametrize("validation", [True, False], ids=["client-validation", "no-client-validation"])
+def test_booleans_are_not_vector_values(client: Any, raw_client: Any, index: str, validation: bool) -> None:
+    sender = client if validation else raw_client
+    with pytest.raises(client.exceptions.ValidationException) as excinfo:
+        sender.put_vectors(indexArn=index, vectors=[{"key": "b", "data": {"float32": [True, 0.5, False]}}])
+    assert error_of(excinfo)[1] == (
+        "2 validation errors detected. "
+        "Value at '/vectors/0/data/float32/0' failed to satisfy constraint: Member must be a number; "
+        "Value at '/vectors/0/data/float32/2' failed to satisfy constraint: Member must be a number"
+    )
+    assert client.list_vectors(indexArn=index)["vectors"] == []
+    with pytest.raises(client.exceptions.ValidationException) as excinfo:
+        sender.query_vectors(indexArn=index, topK=1, queryVector={"float32": [1.0, True, 0.0]})
+    assert error_of(excinfo)[1] == (
+        "1 validation error detected. "
+        "Value at '/queryVector/float32/1' failed to satisfy constraint: Member must be a number"
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 import threading
 from collections import deque
 from dataclasses import dataclass
@@ -29,6 +30,29 @@ class _Latency:
     remaining: int | None
 
 
+def _count(times: object, *, allow_none: bool) -> int | None:
+    """A positive whole number of calls (``None``: every call, where allowed); a bool is not a count."""
+    if times is None and allow_none:
+        return None
+    if not isinstance(times, numbers.Integral) or isinstance(times, bool):
+        expected = "a positive int or None" if allow_none else "a positive int"
+        raise TypeError(f"times must be {expected}, got {times!r}")
+    if times < 1:
+        raise ValueError(f"times must be at least 1, got {times}")
+    return int(times)
+
+
+def _delay(seconds: object) -> float:
+    # Checked here, not when a call sleeps: NaN, infinity or a delay beyond what time.sleep accepts would
+    # otherwise raise a raw Python error from the next call of the code under test.
+    if not isinstance(seconds, numbers.Real) or isinstance(seconds, bool):
+        raise TypeError(f"seconds must be a number, got {seconds!r}")
+    delay = float(seconds)
+    if not 0 <= delay <= threading.TIMEOUT_MAX:  # False for NaN too
+        raise ValueError(f"seconds must be between 0 and {threading.TIMEOUT_MAX:g}, got {seconds!r}")
+    return delay
+
+
 def check_operation(operation: str) -> None:
     # Faults belong to the service, which has today's operations whatever botocore is installed (a client whose
     # model lacks the operation simply never calls it).
@@ -50,18 +74,19 @@ class Faults:
             raise ValueError(f"{operation} does not declare {code!r}; it declares: {', '.join(sorted(declared))}")
         if code not in STATUS_BY_CODE:
             raise ValueError(f"unknown error code {code!r}")
-        if times < 1:
-            raise ValueError("times must be at least 1")
+        count = _count(times, allow_none=False)
+        assert count is not None
+        if message is not None and not isinstance(message, str):
+            raise TypeError(f"message must be a str or None, got {message!r}")
         text = message or DEFAULT_MESSAGES.get(code, INJECTED.format(code=code))
         with self._lock:
-            self._errors.setdefault(operation, deque()).append(_Fault(ServiceError(code, text), times))
+            self._errors.setdefault(operation, deque()).append(_Fault(ServiceError(code, text), count))
 
     def inject_latency(self, operation: str, seconds: float, times: int | None = None) -> None:
         check_operation(operation)
-        if seconds < 0:
-            raise ValueError("seconds must not be negative")
+        delay, count = _delay(seconds), _count(times, allow_none=True)
         with self._lock:
-            self._latency[operation] = _Latency(seconds, times)
+            self._latency[operation] = _Latency(delay, count)
 
     def wants_send_path(self, operation: str) -> bool:
         return bool(self._errors.get(operation))

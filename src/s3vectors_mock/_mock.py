@@ -153,18 +153,20 @@ class S3VectorsMock:
     ) -> None:
         """Seed an index in bulk without going through botocore, validated exactly like PutVectors (atomic).
 
-        Raises the same :class:`botocore.exceptions.ClientError` PutVectors would raise for invalid records.
+        Raises the modelled exception PutVectors would raise for invalid records (a ``ClientError``; the class of
+        ``boto3.client("s3vectors").exceptions``, e.g. ``ValidationException``).
         """
-        from botocore.exceptions import ClientError
-
-        from ._botocore_responses import client_error_response
-        from ._errors import ServiceError
         from ._seeding import seed
 
-        try:
-            seed(self._service.backend, index_arn, keys, vectors, metadata)
-        except ServiceError as error:
-            raise ClientError(client_error_response(error), "PutVectors") from None  # type: ignore[arg-type]
+        seed(self._service.backend, index_arn, keys, vectors, metadata)
+
+    # ---- for the class decorator ------------------------------------------------------------------------------
+
+    def _snapshot_state(self) -> Any:
+        return self._service.snapshot()
+
+    def _restore_state(self, snapshot: Any) -> None:
+        self._service.restore(snapshot)
 
     # ---- server mode ------------------------------------------------------------------------------------------
 

@@ -1,62 +1,59 @@
-"""Seeding an index in bulk (``load_vectors``): PutVectors' validation and atomicity without botocore's cost."""
+"""Seeding an index in bulk (``load_vectors``): PutVectors' checks and atomicity without botocore's per-call cost,
+and PutVectors' errors raised as the modelled exceptions a boto3 client raises."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import Any
 
-import numpy as np
-import numpy.typing as npt
+import boto3
+from botocore.exceptions import ClientError
 
 from ._arns import parse_arn, partition_of
-from ._errors import INDEX_NOT_FOUND, MUST_BE_OF_TYPE, between, not_found, smithy_validation_error, violation
-from ._store import Backend
-from .operations.vectors import last_wins, validate_records
+from ._botocore_responses import failure
+from ._errors import INDEX_NOT_FOUND, ServiceError, not_found
+from ._records import seeded_batch, seeded_records
+from ._service_model import service_model
+from ._store import Backend, Index
 
 
-def _shallow_copy(metadata: dict[str, Any] | None) -> dict[str, Any] | None:
-    # Seeding is the bulk path: a shallow copy isolates the stored record from later changes to the caller's dict
-    # at a fraction of a deep copy's cost (array values are copied too, as lists).
-    if not metadata:
-        return None
-    return {key: list(value) if isinstance(value, list) else value for key, value in metadata.items()}
+def _index_at(backend: Backend, index_arn: str) -> Index:
+    parsed = parse_arn(index_arn)
+    if parsed is not None and parsed.partition != partition_of(parsed.region):
+        parsed = None  # an ARN of another partition names nothing here
+    bucket = backend.namespace(parsed.account, parsed.region).buckets.get(parsed.bucket) if parsed else None
+    index = bucket.indexes.get(parsed.index) if bucket is not None and parsed and parsed.index else None
+    if index is None:
+        raise not_found(INDEX_NOT_FOUND)
+    return index
+
+
+def modelled_client_error(error: ServiceError, operation: str) -> ClientError:
+    """``error`` as botocore would raise it from a ``boto3.client("s3vectors")`` call: that client's modelled class
+    (so ``except client.exceptions.ValidationException`` catches it), with the parsed body and ResponseMetadata."""
+    # Each botocore session creates its own exception classes; those of boto3's default session are the ones
+    # boto3.client() clients raise.
+    session: Any = boto3._get_default_session()._session
+    exceptions = session._get_internal_component("exceptions_factory").create_client_exceptions(service_model())
+    _, parsed = failure("", error)
+    exception: ClientError = exceptions.from_code(error.code)(parsed, operation)
+    return exception
 
 
 def seed(
     backend: Backend,
     index_arn: str,
     keys: Sequence[str],
-    vectors: npt.ArrayLike,
+    vectors: Any,
     metadata: Sequence[dict[str, Any] | None] | None = None,
 ) -> None:
-    """Store the records in the index named by ``index_arn``, or raise the ServiceError PutVectors would raise."""
-    keys = list(keys)
-    matrix = np.asarray(vectors)
-    if matrix.ndim != 2 or matrix.shape[0] != len(keys):
-        raise ValueError(f"vectors must be a 2-D array with one row per key ({len(keys)} rows)")
-    records_metadata = list(metadata) if metadata is not None else [None] * len(keys)
-    if len(records_metadata) != len(keys):
-        raise ValueError("metadata must have one entry (or None) per key")
-    parsed = parse_arn(index_arn)
-    if parsed is None or parsed.index is None or parsed.partition != partition_of(parsed.region):
-        raise not_found(INDEX_NOT_FOUND)
-    with backend.lock:
-        bucket = backend.namespace(parsed.account, parsed.region).buckets.get(parsed.bucket)
-        index = bucket.indexes.get(parsed.index) if bucket is not None else None
-        if index is None:
-            raise not_found(INDEX_NOT_FOUND)
-        for position, key in enumerate(keys):
-            if not isinstance(key, str) or not 1 <= len(key) <= 1024:
-                path = f"/vectors/{position}/key"
-                problem = (
-                    violation(path, between(1, 1024, "have length "), length=len(key))
-                    if isinstance(key, str)
-                    else violation(path, MUST_BE_OF_TYPE.format(type="a string"))
-                )
-                raise smithy_validation_error([problem])
-        checked = validate_records(index, keys, cast(Any, matrix), records_metadata)
-        keep = last_wins(keys)
-        if len(keep) == len(keys):  # no repeated key: store the checked matrix as it is, without a copy
-            index.store(keys, checked, [_shallow_copy(values) for values in records_metadata])
-        else:
-            index.store([keys[i] for i in keep], checked[keep], [_shallow_copy(records_metadata[i]) for i in keep])
+    """Store the records in the index named by ``index_arn`` as PutVectors would, or raise what it would raise."""
+    try:
+        # As for PutVectors: the request's own checks first, then the index, then the records against it.
+        records = seeded_records(keys, vectors, metadata)
+        with backend.lock:
+            index = _index_at(backend, index_arn)
+            batch = seeded_batch(index, records)
+            index.store(batch.keys, batch.vectors, batch.metadata)
+    except ServiceError as error:
+        raise modelled_client_error(error, "PutVectors") from None

@@ -7,11 +7,12 @@ stage. Front ends are thin adapters on it: the botocore hook (in-process clients
 
 from __future__ import annotations
 
+import copy
 import logging
 import secrets
 import threading
 from collections import OrderedDict
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from botocore.model import ServiceModel
 
@@ -61,6 +62,18 @@ class S3VectorsService:
         self.calls.clear()
         with self._parked_lock:
             self._parked.clear()
+
+    def snapshot(self) -> Any:
+        """A copy of the whole state (what a decorated class's setup created), for :meth:`restore`."""
+        with self.backend.lock:
+            return copy.deepcopy(self.backend.namespaces)
+
+    def restore(self, snapshot: Any) -> None:
+        """Replace the state with a copy of ``snapshot`` (the snapshot itself stays untouched for the next test)."""
+        state = copy.deepcopy(snapshot)
+        with self.backend.lock:
+            self.backend.namespaces.clear()
+            self.backend.namespaces.update(state)
 
     # ---- answering ----------------------------------------------------------------------------------------------
 

@@ -41,6 +41,12 @@ class Vocabulary:
     def codes_with_prefix(self, prefix: str) -> npt.NDArray[np.int64]:
         if not self._strings:
             return np.empty(0, dtype=np.int64)
+        if "\x00" in prefix:
+            # numpy's fixed-width strings drop trailing NULs ("a\x00" reads as "a"): compare in Python instead.
+            # Without a NUL in the prefix numpy's answer is exact, since the NULs it drops lie past any match.
+            return np.array(
+                [code for code, text in enumerate(self._strings) if text.startswith(prefix)], dtype=np.int64
+            )
         if self._array_cache is None:
             self._array_cache = np.array(self._strings, dtype=object).astype(str)
         return np.flatnonzero(np.char.startswith(self._array_cache, prefix))
@@ -82,14 +88,28 @@ class Column:
         self.code = np.concatenate([self.code, np.full(extra, -1, dtype=np.int64)])
         self.flag = np.concatenate([self.flag, np.zeros(extra, dtype=np.bool_)])
 
+    def _drop_arrays(self, rows: Rows) -> None:
+        """Make the array values among ``rows`` absent (they are about to be overwritten or cleared).
+
+        ``arrays`` must hold exactly the rows whose kind is ARRAY: the exploded view lists every entry, whatever
+        the kind column says, so a stale entry would make a row match values it no longer has.
+        """
+        if self.arrays:
+            held = rows[self.kind[rows] == ARRAY]
+            if held.size:
+                for row in held.tolist():
+                    del self.arrays[row]
+                self.kind[held] = ABSENT
+                self._exploded = None
+
     def clear(self, rows: Rows) -> None:
-        if self.arrays and bool(np.any(self.kind[rows] == ARRAY)):
-            for row in rows[self.kind[rows] == ARRAY].tolist():
-                self.arrays.pop(row, None)
-            self._exploded = None
+        self._drop_arrays(rows)
         self.kind[rows] = ABSENT
 
     def write(self, row: int, value: Any, vocabulary: Vocabulary) -> None:
+        if self.kind[row] == ARRAY:
+            del self.arrays[row]
+            self._exploded = None
         kind = classify(value)
         self.kind[row] = kind
         if kind == NUMBER:
@@ -109,6 +129,7 @@ class Column:
         """Write many values; when they share one scalar type (the usual case) with a few numpy assignments."""
         kinds = {type(value) for value in values}
         positions = np.asarray(rows, dtype=np.intp)
+        self._drop_arrays(positions)
         if kinds <= {int, float}:
             self.kind[positions] = NUMBER
             self.number[positions] = np.asarray(values, dtype=np.float64)
@@ -124,16 +145,21 @@ class Column:
                 self.write(row, value, vocabulary)
 
     def move(self, destination: Rows, source: Rows) -> None:
-        """Copy rows ``source`` onto rows ``destination`` (the table compacts itself after deletes)."""
-        moved_arrays = self.kind[source] == ARRAY
-        self.kind[destination] = self.kind[source]
+        """Move the values of rows ``source`` onto rows ``destination`` and leave ``source`` absent (the table
+        compacts itself after deletes). The two sets of rows must not overlap."""
+        self._drop_arrays(destination)
+        kinds = self.kind[source]
+        self.kind[destination] = kinds
         self.number[destination] = self.number[source]
         self.code[destination] = self.code[source]
         self.flag[destination] = self.flag[source]
+        moved_arrays = kinds == ARRAY
         if bool(np.any(moved_arrays)):
             for target, origin in zip(destination[moved_arrays].tolist(), source[moved_arrays].tolist()):
                 self.arrays[target] = self.arrays.pop(origin)
             self._exploded = None
+        # A vacated row must read as absent: the next vector appended there may have no value for this key.
+        self.kind[source] = ABSENT
 
     def exploded(self, vocabulary: Vocabulary) -> Exploded:
         if self._exploded is None:

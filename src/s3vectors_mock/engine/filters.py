@@ -8,7 +8,6 @@ tree into numpy boolean masks over a table's metadata columns.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from .._errors import INVALID_FILTER, NON_FILTERABLE_IN_FILTER, ServiceError, validation_error
+from .._json_values import is_finite_number, json_object
 from .columns import ABSENT, BOOLEAN, NUMBER, STRING, BoolMask, Column, MetadataColumns
 
 EQUALITY_OPERATORS = ("$eq", "$ne")
@@ -48,7 +48,8 @@ Node = Condition | Logical
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    # A number as the service reads it: a double. 10**400 on the wire is infinite, so not a valid operand.
+    return is_finite_number(value)
 
 
 def _is_primitive(value: Any) -> bool:
@@ -73,11 +74,13 @@ def _parse_operand(operator: str, operand: Any, allow_starts_with: bool) -> None
 
 
 def _parse(value: Any, allow_starts_with: bool, depth: int = 0) -> Node:
-    if not isinstance(value, dict) or len(value) != 1 or depth > MAX_NESTING:
+    if not isinstance(value, dict) or depth > MAX_NESTING:
+        raise invalid_filter()
+    # Keys as they reach the service: botocore's json.dumps writes {1: "x"} as {"1": "x"}.
+    value = json_object(value)
+    if len(value) != 1:
         raise invalid_filter()
     ((key, operand),) = value.items()
-    if not isinstance(key, str):
-        raise invalid_filter()
     if key in LOGICAL_OPERATORS:
         if not isinstance(operand, list) or not operand:
             raise invalid_filter()
@@ -85,6 +88,7 @@ def _parse(value: Any, allow_starts_with: bool, depth: int = 0) -> Node:
     if key.startswith("$"):
         raise invalid_filter()
     if isinstance(operand, dict):
+        operand = json_object(operand)
         if not operand:
             raise invalid_filter()
         conditions: list[Node] = []

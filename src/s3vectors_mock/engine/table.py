@@ -6,6 +6,7 @@ skips dead rows and never needs a liveness mask. Capacity grows geometrically, s
 
 from __future__ import annotations
 
+import copy
 import zlib
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -18,6 +19,12 @@ from .columns import MetadataColumns, Rows
 
 Matrix = npt.NDArray[np.float32]
 GROWTH = 1.5
+# Rows whose norm takes the float32 first pass of exact search out of its depth (see search.py) are scored in
+# float64 instead: TINY ones (|x|² < 1e-60) make 1/|x| overflow and their products underflow, which only cosine
+# minds; HUGE ones (|x|² > 1e36) overflow the euclidean score |x|² - 2x·q and lose 1/|x| to subnormals.
+ORDINARY, TINY, HUGE = 0, 1, 2
+TINY_SQUARED_NORM = 1e-60
+HUGE_SQUARED_NORM = 1e36
 
 
 def _squared_norms(vectors: Matrix, chunk: int = 16_384) -> npt.NDArray[np.float64]:
@@ -40,6 +47,9 @@ class VectorTable:
         # The same in float32 for the fast approximate pass of search: |x|² and 1/|x| (0 for a zero vector).
         self.squared_norms32 = np.empty(capacity, dtype=np.float32)
         self.inverse_norms = np.empty(capacity, dtype=np.float32)
+        # ORDINARY, TINY or HUGE per row, and how many live rows are in each class (all ORDINARY: the fast path).
+        self.norm_class = np.zeros(capacity, dtype=np.int8)
+        self.norm_class_counts = np.zeros(3, dtype=np.int64)
         # CRC32 of each key: stable across processes, used to split ListVectors into segments.
         self.key_hashes = np.empty(capacity, dtype=np.uint32)
         self.keys: list[str] = []
@@ -50,6 +60,14 @@ class VectorTable:
         self._sorted_keys: tuple[int, list[str], npt.NDArray[np.uint32]] | None = None
         # Created on the first approximate query (see approximate()); mirrors every write once it exists.
         self._approximate: ApproximateSearch | None = None
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> VectorTable:
+        """A deep copy without the approximate index (faiss objects cannot be copied; it is rebuilt on demand)."""
+        clone = VectorTable.__new__(VectorTable)
+        memo[id(self)] = clone
+        for name, value in vars(self).items():
+            setattr(clone, name, None if name == "_ivf" else copy.deepcopy(value, memo))
+        return clone
 
     @property
     def capacity(self) -> int:
@@ -65,6 +83,7 @@ class VectorTable:
         self.squared_norms = np.resize(self.squared_norms, capacity)
         self.squared_norms32 = np.resize(self.squared_norms32, capacity)
         self.inverse_norms = np.resize(self.inverse_norms, capacity)
+        self.norm_class = np.resize(self.norm_class, capacity)
         self.key_hashes = np.resize(self.key_hashes, capacity)
         self.columns.grow(capacity)
 
@@ -77,6 +96,7 @@ class VectorTable:
         new_count = existing.count(None)
         existing_count = len(keys) - new_count
         self._reserve(self.size + new_count)
+        previous_size = self.size
         rows: list[int]
         if not existing_count:  # only new keys (bulk loads): append them wholesale
             rows = list(range(self.size, self.size + new_count))
@@ -108,6 +128,12 @@ class VectorTable:
         with np.errstate(over="ignore", divide="ignore"):  # |x|² of FLT_MAX-sized vectors is inf in float32
             self.squared_norms32[row_array] = squared
             self.inverse_norms[row_array] = np.where(squared > 0, 1.0 / np.sqrt(squared), 0.0)
+        classes = np.where(squared < TINY_SQUARED_NORM, TINY, np.where(squared > HUGE_SQUARED_NORM, HUGE, ORDINARY))
+        if existing_count:
+            overwritten = row_array[row_array < previous_size]
+            self.norm_class_counts -= np.bincount(self.norm_class[overwritten], minlength=3)
+        self.norm_class[row_array] = classes
+        self.norm_class_counts += np.bincount(classes, minlength=3)
         self.key_hashes[row_array] = [zlib.crc32(key.encode("utf-8")) for key in keys]
         if self._approximate is not None:
             self._approximate.changed(self, row_array)
@@ -121,7 +147,10 @@ class VectorTable:
         if not doomed:
             return
         doomed_rows: Rows = np.asarray(doomed, dtype=np.intp)
+        # Every row at or past the new size ends up absent in every column: doomed rows are cleared here, and
+        # the rows that move into the holes leave theirs absent behind them (Column.move).
         self.columns.clear(doomed_rows)
+        self.norm_class_counts -= np.bincount(self.norm_class[doomed_rows], minlength=3)
         new_size = self.size - len(doomed)
         doomed_set = set(doomed)
         holes = [row for row in doomed if row < new_size]
@@ -135,6 +164,7 @@ class VectorTable:
             self.squared_norms[destination] = self.squared_norms[source]
             self.squared_norms32[destination] = self.squared_norms32[source]
             self.inverse_norms[destination] = self.inverse_norms[source]
+            self.norm_class[destination] = self.norm_class[source]
             self.key_hashes[destination] = self.key_hashes[source]
             self.columns.move(destination, source)
             for hole, mover in zip(holes, movers):

@@ -71,6 +71,14 @@ class TextField:
         self._documents: dict[str, str] = {}
         self._open()
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> TextField:
+        """A copy holding the same documents; its tantivy index (which cannot be copied) is rebuilt on first use."""
+        clone = TextField(self.language)
+        clone._documents = dict(self._documents)
+        clone._stale = True
+        memo[id(self)] = clone
+        return clone
+
     def _open(self) -> None:
         self._index = tantivy.Index(self._schema)
         self._index.register_tokenizer(ANALYZER, self._analyzer)

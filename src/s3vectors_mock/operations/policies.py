@@ -12,7 +12,8 @@ from ._resolve import bucket_address, find_bucket
 def _check_policy_document(policy: str) -> None:
     try:
         document = json.loads(policy)
-    except ValueError:
+    except (ValueError, RecursionError):
+        # RecursionError: nested too deep for Python's parser; no policy document is anywhere near that deep.
         raise validation_error(INVALID_POLICY, "policy") from None
     statements = document.get("Statement") if isinstance(document, dict) else None
     if not isinstance(statements, (list, dict)) or not statements:

@@ -27,6 +27,8 @@ from .._errors import (
     validation_error,
     violation,
 )
+from .._json_values import as_doubles
+from .._records import returned_metadata
 from .._store import Index
 from ..engine.columns import BoolMask
 from ..engine.filters import constraint_count, evaluate_filter, parse_filter
@@ -34,7 +36,6 @@ from ..engine.search import nearest
 from ._modes import CLASSIC, ENHANCED
 from ._request import Params, Request
 from ._resolve import find_index, index_address
-from .vectors import stored_metadata
 
 PAGED_TOP_K_CAP = 10_000
 PAGE_SIZE = 100
@@ -96,7 +97,7 @@ def _query_vector(index: Index, values: Any) -> npt.NDArray[np.float32]:
             QUERY_VECTOR_LENGTH.format(dimension=index.dimension, length=length),
         )
     with np.errstate(over="ignore", invalid="ignore"):
-        query = np.asarray(values, dtype=np.float64).astype(np.float32)
+        query = as_doubles(values).astype(np.float32)
     if not np.isfinite(query).all():
         raise validation_error(INVALID_QUERY_VECTOR, "vector", QUERY_VECTOR_NOT_FINITE)
     if index.distance_metric == "cosine" and not np.any(query != 0):
@@ -246,7 +247,12 @@ def _rank(request: Request, index: Index, params: Params) -> Ranking:
 
 def _fingerprint(index: Index, params: Params) -> str:
     query = {name: value for name, value in params.items() if name != "nextToken"}
-    text = json.dumps(query, sort_keys=True, default=str)
+    try:
+        text = json.dumps(query, sort_keys=True, default=str)
+    except (TypeError, ValueError, RecursionError):
+        # Keys of mixed types cannot be sorted, nor can an absurdly deep filter be written. Such a request cannot
+        # have issued a token (its filter is invalid), so it gets a fingerprint no token is bound to.
+        text = "unrepeatable"
     return hashlib.sha256(f"{index.arn}:{index.creation_time.isoformat()}:{text}".encode()).hexdigest()
 
 
@@ -289,7 +295,7 @@ def _describe(index: Index, hit: Hit, params: Params) -> Params:
     if params.get("returnDistance") and hit.distance is not None:
         described["distance"] = hit.distance
     if params.get("returnMetadata"):
-        described["metadata"] = stored_metadata(index, hit.key)
+        described["metadata"] = returned_metadata(index.table.metadata[index.table.row_of[hit.key]])
     if params.get("returnScores") and hit.scores is not None:
         described["scores"] = hit.scores
     return described

@@ -5,14 +5,11 @@ from __future__ import annotations
 import bisect
 import json
 import zlib
-from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
-from .._errors import SEGMENT_PAIR, SEGMENT_RANGE, VECTOR_DATA_MISSING, VECTOR_LENGTH, validation_error
-from .._records import as_float32_rows, check_key_bytes, check_metadata, first_vector_problem, record_error
+from .._errors import SEGMENT_PAIR, SEGMENT_RANGE, VECTOR_DATA_MISSING, validation_error
+from .._records import check_key_bytes, record_error, request_batch, returned_metadata
 from .._store import Index
 from ._request import Params, Request
 from ._resolve import find_index, index_address
@@ -21,85 +18,24 @@ DEFAULT_LIST_PAGE = 500
 LIST_PAGE_BYTES = 1024 * 1024
 
 
-def validate_records(
-    index: Index,
-    keys: Sequence[str],
-    data: Sequence[Any],
-    metadata: Sequence[Any],
-    path: str = "vectors",
-) -> npt.NDArray[np.float32]:
-    """The records as a float32 matrix, or the service's error for the first invalid record (in request order)."""
-    check_key_bytes(keys, path)
-    if isinstance(data, np.ndarray) and data.ndim == 2 and data.shape[1] == index.dimension:
-        with np.errstate(over="ignore", invalid="ignore"):
-            matrix, bad_length = data.astype(np.float32, copy=False), None
-    else:
-        matrix, bad_length = as_float32_rows(data, index.dimension)
-    # The matrix holds the records before any of the wrong length: the first problem among them comes first.
-    problem = first_vector_problem(matrix, index.distance_metric)
-    stop = problem[0] if problem is not None else len(keys) if bad_length is None else bad_length
-    _check_metadata_until(index, keys, metadata, stop, path)
-    if problem is not None:
-        position, text = problem
-        raise record_error(keys[position], text, f"{path}[{position}]")
-    if bad_length is not None:
-        length = len(data[bad_length])
-        raise record_error(
-            keys[bad_length],
-            VECTOR_LENGTH.format(dimension=index.dimension, length=length),
-            f"{path}[{bad_length}]",
-        )
-    return matrix
-
-
-def _check_metadata_until(index: Index, keys: Sequence[str], metadata: Sequence[Any], stop: int, path: str) -> None:
-    non_filterable = index.non_filterable_keys
-    for position in range(stop):
-        values = metadata[position]
-        if values is not None:
-            check_metadata(keys[position], values, non_filterable, f"{path}[{position}].metadata")
-
-
 def _admit_write(request: Request, index: Index, vectors: int) -> None:
     if request.options.enforce_rate_limits:
         request.backend.write_limits.admit(index.arn, vectors)
 
 
-def last_wins(keys: Sequence[str]) -> list[int]:
-    """Positions of the last occurrence of each key, in order (a batch that repeats a key keeps its last record)."""
-    last = {key: position for position, key in enumerate(keys)}
-    return sorted(last.values())
-
-
 def put_vectors(request: Request, params: Params) -> Params:
     address = index_address(request, params)
     records = params["vectors"]
-    keys = [record["key"] for record in records]
-    data = []
+    # The request's own checks come before the lookup, like every such check (the records' checks need the index).
     for position, record in enumerate(records):
-        values = (record.get("data") or {}).get("float32")
-        if values is None:
+        if (record.get("data") or {}).get("float32") is None:
             raise record_error(record["key"], VECTOR_DATA_MISSING, f"vectors[{position}].data")
-        data.append(values)
-    check_key_bytes(keys, "vectors")  # a limit of the request alone: before the lookup, like every such check
+    check_key_bytes([record["key"] for record in records], "vectors")
     _, index = find_index(request, address)
-    metadata = [record.get("metadata") for record in records]
-    matrix = validate_records(index, keys, data, metadata)
+    batch = request_batch(index, records)
     _admit_write(request, index, len(records))
-    keep = last_wins(keys)
-    index.store([keys[i] for i in keep], matrix[keep], [_copy(metadata[i]) for i in keep])
+    index.store(batch.keys, batch.vectors, batch.metadata)
     return {}
-
-
-def _copy(metadata: Any) -> dict[str, Any] | None:
-    # A deep copy through JSON: neither the caller's later changes to its dict reach the stored record, nor changes
-    # to a returned record reach the store.
-    return json.loads(json.dumps(metadata)) if metadata else None
-
-
-def stored_metadata(index: Index, key: str) -> dict[str, Any]:
-    """A copy of a vector's metadata as the service returns it: ``{}`` when it has none."""
-    return _copy(index.table.metadata[index.table.row_of[key]]) or {}
 
 
 def describe_vector(index: Index, row: int, return_data: bool, return_metadata: bool) -> Params:
@@ -108,7 +44,7 @@ def describe_vector(index: Index, row: int, return_data: bool, return_metadata: 
     if return_data:
         described["data"] = {"float32": table.data[row].tolist()}
     if return_metadata:
-        described["metadata"] = stored_metadata(index, table.keys[row])
+        described["metadata"] = returned_metadata(table.metadata[row])
     return described
 
 
