@@ -364,6 +364,6 @@ def test_unittest_class_level_hooks_in_a_plain_unittest_run() -> None:
     assert [str(error[1]).splitlines()[-1] for error in result.errors] == ["RuntimeError: class setup failed"]
     assert seen == [("teardown", ["seeded"]), ("cleanup", ["seeded"])]
     # Every mock the classes started has stopped: a call now is not answered by any of them.
-    from s3vectors_mock._hooks import active_mocks
+    from s3vectors_mock._hooks import active_services
 
-    assert active_mocks.current() is None
+    assert active_services.current() is None

@@ -838,7 +838,7 @@ class S3VectorsMachine(RuleBasedStateMachine):
 
 def check_engine(mock: S3VectorsMock, bucket: str, index: str) -> None:
     """White-box invariants of the engine that answers for the index: what makes every filter trustworthy."""
-    namespace = mock.backend.namespace(ACCOUNT, REGION)
+    namespace = mock._service.backend.namespace(ACCOUNT, REGION)
     table = namespace.buckets[bucket].indexes[index].table
     assert len(table.keys) == len(table.metadata) == table.size == len(table.row_of)
     assert all(table.row_of[key] == row for row, key in enumerate(table.keys))

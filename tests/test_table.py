@@ -108,9 +108,9 @@ def test_copies_are_independent_and_rebuild_what_cannot_be_copied() -> None:
     others = [f"o{i}" for i in range(20)]  # enough vectors to train an IVF index
     vectors = np.random.default_rng(0).standard_normal((22, 2)).astype(np.float32)
     table.upsert(["a", "b", *others], vectors, [{"t": ["x"]}, None, *[None] * 20])
-    table.ivf("cosine")
+    table.approximate("cosine")
     clone = copy.deepcopy(table)
-    assert clone._ivf is None and table._ivf is not None
+    assert clone._approximate is not table._approximate
     clone.delete(["a"])
     clone.upsert(["c"], np.array([[1, 1]], dtype=np.float32), [{"t": ["y"]}])
     assert sorted(table.keys) == sorted(["a", "b", *others]) and table.columns.columns["t"].arrays == {0: ("x",)}

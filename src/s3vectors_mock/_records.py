@@ -35,12 +35,12 @@ from ._errors import (
     METADATA_TOO_MANY_KEYS,
     METADATA_VALUE_TYPE,
     RECORD_INVALID,
-    UNDECODABLE,
     VECTOR_DATA_MISSING,
     VECTOR_LENGTH,
     VECTOR_NOT_FINITE,
     VECTOR_ZERO_NORM,
     ServiceError,
+    undecodable,
     validation_error,
 )
 from ._json_values import as_doubles, is_finite_number, json_key
@@ -70,11 +70,6 @@ class Batch:
 
 def record_error(key: str, problem: str, path: str) -> ServiceError:
     return validation_error(RECORD_INVALID.format(key=key, problem=problem), path, problem)
-
-
-def undecodable() -> ServiceError:
-    # A lone surrogate cannot be encoded in the request body: the service answers with an unmodelled error.
-    return ServiceError("SerializationException", UNDECODABLE)
 
 
 # ---- the wire form ----------------------------------------------------------------------------------------------
