@@ -1,7 +1,8 @@
 """The benchmark suite: every figure is a ratio against a floor measured in the same run (machines are noisy).
 
-Run with ``./dev bench`` (all figures) or ``./dev bench --only 1,3`` / ``--quick`` (smaller sizes, for a smoke
-run). Prints a Markdown table; ``--markdown PATH`` also writes it to a file.
+Run with ``./dev bench`` (all figures but 10, which takes ~20 minutes: ``--only 10``), ``./dev bench --only 1,3``
+or ``--quick`` (smaller sizes, for a smoke run). Prints a Markdown table; ``--markdown PATH`` also writes it to a
+file.
 """
 
 from __future__ import annotations
@@ -570,13 +571,21 @@ FIGURES: dict[str, Callable[[bool], list[Row]]] = {
 }
 
 
+# Figure 10 builds 12 IVF indexes (four dimensions, three kinds of data): ~20 minutes on 2 cores, so only on request.
+ON_REQUEST = {"10"}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
-    parser.add_argument("--only", default="", help="comma-separated figure numbers (1 also gives 2, 6 gives 6a-6e)")
+    parser.add_argument(
+        "--only", default="", help="comma-separated figure numbers (1 also gives 2, 6 gives 6a-6e; 10 only on request)"
+    )
     parser.add_argument("--markdown", default="", help="also write the table to this file")
     options = parser.parse_args()
-    chosen = [name.strip() for name in options.only.split(",") if name.strip()] or list(FIGURES)
+    chosen = [name.strip() for name in options.only.split(",") if name.strip()] or [
+        name for name in FIGURES if name not in ON_REQUEST
+    ]
     lines = [
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"botocore {botocore.__version__}, numpy {np.__version__}{' (quick sizes)' if options.quick else ''}",

@@ -44,15 +44,44 @@ names = {
     "resourceArn": st.sampled_from([BUCKET_ARN, INDEX_ARN, INDEX_ARN + "zz", "", "junk"]),
     "key": st.sampled_from(["k1", "k2", "k3"]),
 }
-json_scalar = st.one_of(st.none(), st.booleans(), st.integers(-(2**40), 2**40), st.floats(allow_nan=False), odd_text)
+FLT_MAX = 3.4028234663852886e38
+# Numbers at the edges of what float32, float64 and JSON can hold: subnormals, FLT_MAX and beyond, the last exact
+# integers of a double, integers beyond the double range (which botocore sends as JSON digits), signed zeros.
+numeric_edges = st.sampled_from(
+    [
+        0.0,
+        -0.0,
+        5e-324,
+        1e-45,
+        -1.4e-45,
+        1e-46,
+        FLT_MAX,
+        -FLT_MAX,
+        3.4028235677973366e38,
+        1e39,
+        1.7976931348623157e308,
+        2**53 - 1,
+        2**53 + 1,
+        -(2**53 + 1),
+        2.0**53 + 1,
+        2**1024 - 2**970 - 1,
+        10**400,
+        -(10**400),
+    ]
+)
+json_scalar = st.one_of(
+    st.none(), st.booleans(), st.integers(-(2**40), 2**40), st.floats(allow_nan=False), numeric_edges, odd_text
+)
+json_key = st.one_of(
+    st.sampled_from(["$and", "$or", "$eq", "$in", "a", "b", "$gt", "$exists", "$startsWith"]),
+    st.sampled_from([1, None, True, 1.5]),  # botocore's json.dumps writes them as "1", "null", "true", "1.5"
+)
 json_value = st.recursive(
     json_scalar,
-    lambda inner: st.one_of(
-        st.lists(inner, max_size=3),
-        st.dictionaries(st.sampled_from(["$and", "$or", "$eq", "$in", "a", "b", "$gt", "$exists"]), inner, max_size=3),
-    ),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(json_key, inner, max_size=3)),
     max_leaves=8,
 )
+float32_values = st.one_of(st.floats(width=32, allow_nan=True, allow_infinity=True), numeric_edges, st.booleans())
 
 
 def strategy(shape: Shape, member: str = "", depth: int = 0) -> st.SearchStrategy[Any]:
@@ -63,9 +92,7 @@ def strategy(shape: Shape, member: str = "", depth: int = 0) -> st.SearchStrateg
         if shape.metadata.get("document"):
             return json_value
         if member == "vectorData" or shape.name == "VectorData":
-            return st.fixed_dictionaries(
-                {"float32": st.lists(st.floats(width=32, allow_nan=True, allow_infinity=True), min_size=0, max_size=5)}
-            )
+            return st.fixed_dictionaries({"float32": st.lists(float32_values, min_size=0, max_size=5)})
         required = {name: strategy(shape.members[name], name, depth + 1) for name in shape.required_members}
         optional = {
             name: strategy(member_shape, name, depth + 1)
@@ -85,7 +112,7 @@ def strategy(shape: Shape, member: str = "", depth: int = 0) -> st.SearchStrateg
         low, high = shape.metadata.get("min", -5), shape.metadata.get("max", 20000)
         return st.integers(low - 2, high + 2)
     if kind in ("float", "double"):
-        return st.floats(allow_nan=True, allow_infinity=True)
+        return st.one_of(st.floats(allow_nan=True, allow_infinity=True), numeric_edges)
     if kind == "boolean":
         return st.booleans()
     return st.none()
@@ -134,7 +161,13 @@ def seed(client: Any) -> None:
     client.put_vectors(
         indexArn=INDEX_ARN,
         vectors=[
-            {"key": f"k{i}", "data": {"float32": [1.0, i, 0.5]}, "metadata": {"a": i, "b": "x"}} for i in range(1, 4)
+            *(
+                {"key": f"k{i}", "data": {"float32": [1.0, i, 0.5]}, "metadata": {"a": i, "b": "x"}}
+                for i in range(1, 4)
+            ),
+            # Values at the numeric edges the service accepts, so queries and filters meet them too.
+            {"key": "max", "data": {"float32": [FLT_MAX, -FLT_MAX, 1e-45]}, "metadata": {"a": -0.0, "b": [2**53 + 1]}},
+            {"key": "sub", "data": {"float32": [1e-45, 0.0, -0.0]}, "metadata": {"a": 2**1024 - 2**970 - 1}},
         ],
     )
 
