@@ -47,13 +47,13 @@ def _is_local(address: Any) -> bool:
     return host in ("localhost", "::1") or host.startswith("127.")
 
 
-def _guarded_connect(self: socket.socket, address: Any) -> Any:
+def _guarded_connect(self: socket.SocketType, address: Any) -> None:
     if not _is_local(address):
         raise NetworkAccessError(f"test tried to open a network connection to {address!r}")
-    return _real_connect(self, address)
+    _real_connect(self, address)
 
 
-def _guarded_connect_ex(self: socket.socket, address: Any) -> Any:
+def _guarded_connect_ex(self: socket.SocketType, address: Any) -> int:
     if not _is_local(address):
         raise NetworkAccessError(f"test tried to open a network connection to {address!r}")
     return _real_connect_ex(self, address)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -37,7 +38,7 @@ def matches(filter_: dict[str, Any], metadata: dict[str, Any]) -> bool:
 def _condition(metadata: dict[str, Any], key: str, operator: str, operand: Any) -> bool:
     present = key in metadata
     if operator == "$exists":
-        return present == operand
+        return bool(present == operand)
     if not present:
         return False
     values = _values(metadata[key])
@@ -51,7 +52,7 @@ def _condition(metadata: dict[str, Any], key: str, operator: str, operand: Any) 
         return not any(_same(v, o) for v in values for o in operand)
     if operator == "$startsWith":
         return any(isinstance(v, str) and v.startswith(operand) for v in values)
-    compare = {
+    compare: Callable[[float, float], bool] = {
         "$gt": lambda a, b: a > b,
         "$gte": lambda a, b: a >= b,
         "$lt": lambda a, b: a < b,

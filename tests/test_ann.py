@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import weakref
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 import numpy as np
@@ -13,6 +13,9 @@ import pytest
 
 from s3vectors_mock import mock_s3vectors
 from s3vectors_mock.engine import ann
+
+if TYPE_CHECKING:
+    from types_boto3_s3vectors.literals import DistanceMetricType
 
 COUNT, DIMENSION, QUERIES = 10_000, 32, 30
 Data = tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]
@@ -32,7 +35,8 @@ def embedding_like(rng: np.random.Generator, count: int) -> np.ndarray[Any, Any]
     basis = np.linalg.qr(np.random.default_rng(12).standard_normal((DIMENSION, 12)))[0].T
     latent = rng.standard_normal((count, 12)) * np.arange(1, 13) ** -0.5
     vectors = latent @ basis + 0.05 * rng.standard_normal((count, DIMENSION))
-    return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+    normalized: np.ndarray[Any, Any] = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+    return normalized
 
 
 FAMILIES = {"gaussian": gaussian, "clustered": clustered, "embedding-like": embedding_like}
@@ -44,7 +48,7 @@ def family(name: str) -> Data:
     return FAMILIES[name](rng, COUNT), FAMILIES[name](rng, ann.WARM_UP_QUERIES + QUERIES)
 
 
-def loaded_index(mock: Any, data: Any, metric: str) -> tuple[Any, str]:
+def loaded_index(mock: Any, data: Any, metric: DistanceMetricType) -> tuple[Any, str]:
     client = boto3.client("s3vectors", region_name="us-east-1")
     client.create_vector_bucket(vectorBucketName="ann-bucket")
     arn: str = client.create_index(
@@ -90,7 +94,7 @@ def keys_of(client: Any, arn: str, query: Any, k: int) -> list[str]:
 
 @pytest.mark.parametrize("metric", ["cosine", "euclidean"])
 @pytest.mark.parametrize("name", list(FAMILIES))
-def test_recall_at_10_and_100(name: str, metric: str) -> None:
+def test_recall_at_10_and_100(name: str, metric: DistanceMetricType) -> None:
     # Unclustered data used to give recall 0.2-0.4 with a fixed nprobe. Now every approximate answer reaches the
     # target: nprobe is calibrated per index, and an index that cannot reach it within the scan limit stays exact.
     data, queries = family(name)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
 from botocore.config import Config
 
 from s3vectors_mock import S3VectorsMock
+
+if TYPE_CHECKING:
+    from types_boto3_s3vectors.type_defs import PutInputVectorTypeDef
 
 
 def retrying_client(attempts: int) -> Any:
@@ -102,7 +105,9 @@ def test_enforced_write_limits_throttle_through_real_retries() -> None:
         arn = client.create_index(
             vectorBucketName="limited", indexName="idx", dataType="float32", dimension=2, distanceMetric="cosine"
         )["indexArn"]
-        batch = [{"key": f"k{i}", "data": {"float32": [1.0, float(i)]}} for i in range(500)]
+        batch: list[PutInputVectorTypeDef] = [
+            {"key": f"k{i}", "data": {"float32": [1.0, float(i)]}} for i in range(500)
+        ]
         for _ in range(5):  # 2,500 vectors: exactly the per-second budget
             client.put_vectors(indexArn=arn, vectors=batch)
         with pytest.raises(client.exceptions.TooManyRequestsException) as excinfo:
@@ -123,7 +128,9 @@ def test_enforced_write_limits_throttle_through_real_retries() -> None:
 
 def test_limits_are_off_by_default(mock: S3VectorsMock, index: str) -> None:
     client = boto3.client("s3vectors", region_name="us-east-1")
-    batch = [{"key": f"k{i}", "data": {"float32": [1.0, 0.5, float(i)]}} for i in range(500)]
+    batch: list[PutInputVectorTypeDef] = [
+        {"key": f"k{i}", "data": {"float32": [1.0, 0.5, float(i)]}} for i in range(500)
+    ]
     for _ in range(8):
         client.put_vectors(indexArn=index, vectors=batch)
 

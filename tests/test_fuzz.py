@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import traceback
-from typing import Any
+from typing import Any, cast
 
 import boto3
 import pytest
@@ -190,7 +190,7 @@ def python_name(operation: str) -> str:
 @pytest.mark.parametrize("validate", [True, False], ids=["client-validation", "no-client-validation"])
 @pytest.mark.parametrize("operation", sorted(operation_names(client_model())))
 def test_generated_requests(operation: str, validate: bool) -> None:
-    input_shape = client_model().operation_model(operation).input_shape
+    input_shape = cast(StructureShape, client_model().operation_model(operation).input_shape)
 
     @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
     @given(params=strategy(input_shape))

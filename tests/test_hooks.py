@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import boto3
 import botocore.session
@@ -16,6 +16,9 @@ from botocore.stub import Stubber
 from s3vectors_mock import S3VectorsMock, S3VectorsMockError, mock_s3vectors, patch_client
 from s3vectors_mock import operations as operations_module
 from tests.helpers import error_of
+
+if TYPE_CHECKING:
+    from types_boto3_s3vectors import S3VectorsClient
 
 
 def test_client_created_before_the_mock_started() -> None:
@@ -84,7 +87,8 @@ def test_no_credential_provider_runs_for_a_mocked_client(tmp_path: Any, monkeypa
             client = boto3.Session(profile_name=profile).client("s3vectors", region_name="us-east-1")
             client.create_vector_bucket(vectorBucketName=f"from-{profile}")
             session = botocore.session.Session(profile=profile)
-            session.create_client("s3vectors", region_name="us-east-1").list_vector_buckets()
+            # botocore's stubs type a session's clients as BaseClient; this one is an s3vectors client.
+            cast("S3VectorsClient", session.create_client("s3vectors", region_name="us-east-1")).list_vector_buckets()
     assert not marker.exists()
     # Without a mock the same profile runs its process when the client is created (so the test above means it).
     boto3.Session(profile_name="process").client("s3vectors", region_name="us-east-1")
@@ -105,7 +109,9 @@ async def test_no_credential_provider_runs_for_a_mocked_async_client(
 
 
 def test_botocore_session_clients_are_mocked(mock: S3VectorsMock) -> None:
-    client = botocore.session.get_session().create_client("s3vectors", region_name="ap-south-1")
+    client = cast(
+        "S3VectorsClient", botocore.session.get_session().create_client("s3vectors", region_name="ap-south-1")
+    )
     assert client.create_vector_bucket(vectorBucketName="plain-botocore")["vectorBucketArn"].startswith(
         "arn:aws:s3vectors:ap-south-1:"
     )

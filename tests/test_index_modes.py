@@ -7,7 +7,7 @@ model has them (≥ 1.43.106).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from unittest import mock as unittest_mock
 
 import boto3
@@ -15,6 +15,9 @@ import pytest
 
 from s3vectors_mock import mock_s3vectors
 from tests.helpers import error_of, make_index, needs_client
+
+if TYPE_CHECKING:
+    from types_boto3_s3vectors.type_defs import PutInputVectorTypeDef
 
 needs_modes = needs_client("UpdateIndexMode")
 BEFORE_ENHANCED = 1_758_000_000.0  # 2025-09-16, before the 2026-09-30 launch of ENHANCED
@@ -145,12 +148,17 @@ def test_classic_window_reproduces_the_shortfall() -> None:
         arn = client.create_index(
             vectorBucketName="old-bucket", indexName="idx", dataType="float32", dimension=2, distanceMetric="euclidean"
         )["indexArn"]
-        vectors = [
+        vectors: list[PutInputVectorTypeDef] = [
             {"key": f"v{i:02d}", "data": {"float32": [float(i), 0]}, "metadata": {"rare": i % 10 == 9}}
             for i in range(40)
         ]
         client.put_vectors(indexArn=arn, vectors=vectors)
-        query = {"indexArn": arn, "topK": 3, "queryVector": {"float32": [0, 0]}, "filter": {"rare": True}}
+        query: dict[str, Any] = {
+            "indexArn": arn,
+            "topK": 3,
+            "queryVector": {"float32": [0, 0]},
+            "filter": {"rare": True},
+        }
         short = client.query_vectors(**query)["vectors"]
         assert short == []  # none of the 5 nearest is "rare"
         assert [h["key"] for h in client.query_vectors(**{**query, "filter": {"rare": False}})["vectors"]] == [

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
@@ -15,8 +15,11 @@ from s3vectors_mock import S3VectorsMock, mock_s3vectors
 from s3vectors_mock._lazy_body import DeferredBody, body_size
 from tests.helpers import error_of, make_index
 
+if TYPE_CHECKING:
+    from types_boto3_s3vectors.type_defs import PutInputVectorTypeDef
+
 EVENTS = ("provide-client-params", "before-parameter-build", "before-call", "after-call")
-RECORDS = [{"key": "a", "data": {"float32": [0.5, 0.25, 1.0]}, "metadata": {"lang": "en"}}]
+RECORDS: list[PutInputVectorTypeDef] = [{"key": "a", "data": {"float32": [0.5, 0.25, 1.0]}, "metadata": {"lang": "en"}}]
 
 
 def _recorded_events(client: Any) -> list[str]:
@@ -34,7 +37,11 @@ def test_events_fire_in_the_same_order(mock: S3VectorsMock, index: str) -> None:
 
 def test_validation_errors_are_botocores_own(mock: S3VectorsMock, index: str) -> None:
     client = boto3.client("s3vectors", region_name="us-east-1")
-    bad = {"vectorBucketName": "test-bucket", "indexName": "test-index", "vectors": [{"key": "", "data": {}}]}
+    bad: dict[str, Any] = {
+        "vectorBucketName": "test-bucket",
+        "indexName": "test-index",
+        "vectors": [{"key": "", "data": {}}],
+    }
     with pytest.raises(ParamValidationError) as mocked:
         client.put_vectors(**bad)
     mock.stop()
@@ -99,14 +106,16 @@ def test_a_body_just_under_the_limit_is_measured_exactly_and_accepted() -> None:
         client.create_vector_bucket(vectorBucketName="test-bucket")
         make_index(client, name="wide", dimension=4096)
         # The cheap bound (26 bytes a float) says 53 MB; the real body of short floats is about 11 MB.
-        vectors = [{"key": f"k{i}", "data": {"float32": [0.5] * 4096}} for i in range(500)]
+        vectors: list[PutInputVectorTypeDef] = [{"key": f"k{i}", "data": {"float32": [0.5] * 4096}} for i in range(500)]
         client.put_vectors(vectorBucketName="test-bucket", indexName="wide", vectors=vectors)
         assert len(client.list_vectors(vectorBucketName="test-bucket", indexName="wide")["vectors"]) == 500
 
 
 def test_a_body_over_the_limit_is_refused(client: Any, index: str) -> None:
     make_index(client, name="wide", dimension=4096)
-    vectors = [{"key": f"k{i}", "data": {"float32": [0.123456789] * 4096}} for i in range(500)]
+    vectors: list[PutInputVectorTypeDef] = [
+        {"key": f"k{i}", "data": {"float32": [0.123456789] * 4096}} for i in range(500)
+    ]
     with pytest.raises(client.exceptions.ValidationException) as excinfo:
         client.put_vectors(vectorBucketName="test-bucket", indexName="wide", vectors=vectors)
     assert error_of(excinfo)[1] == "Request body exceeds max allowed size"

@@ -576,8 +576,11 @@ def test_a_save_interrupted_before_its_commit_is_ignored_then_cleaned(
     expected = observe_mock(source)
     with source:
         client_call("us-east-1")("DeleteVectorBucketPolicy", {"vectorBucketName": "rich"})
-    monkeypatch.setattr(persistence.os, "replace", unittest_mock.Mock(side_effect=SystemExit))
-    monkeypatch.setattr(persistence.shutil, "rmtree", lambda *args, **kwargs: None)  # as if the process died
+    monkeypatch.setattr("s3vectors_mock._persistence.os.replace", unittest_mock.Mock(side_effect=SystemExit))
+    monkeypatch.setattr(
+        "s3vectors_mock._persistence.shutil.rmtree",
+        lambda *args, **kwargs: None,  # as if the process died
+    )
     with pytest.raises(SystemExit):
         save_state(backend_of(source), tmp_path)
     monkeypatch.undo()

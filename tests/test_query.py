@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pytest
@@ -13,6 +13,9 @@ from hypothesis import strategies as st
 from s3vectors_mock import mock_s3vectors
 from tests import reference
 from tests.helpers import error_of, make_index
+
+if TYPE_CHECKING:
+    from types_boto3_s3vectors.literals import DistanceMetricType
 
 
 def put_all(client: Any, index: str, vectors: dict[str, list[float]], metadata: dict[str, dict[str, Any]]) -> None:
@@ -32,7 +35,12 @@ def query(client: Any, index: str, vector: list[float], top_k: int, **extra: Any
 
 def test_cosine_distances_match_live_measurements(client: Any, bucket: str) -> None:
     arn = make_index(client, "cos4", dimension=4)
-    vectors = {"same": [1, 0, 0, 0], "scaled": [5, 0, 0, 0], "orthogonal": [0, 1, 0, 0], "opposite": [-1, 0, 0, 0]}
+    vectors: dict[str, list[float]] = {
+        "same": [1, 0, 0, 0],
+        "scaled": [5, 0, 0, 0],
+        "orthogonal": [0, 1, 0, 0],
+        "opposite": [-1, 0, 0, 0],
+    }
     put_all(client, arn, vectors, {})
     hits = query(client, arn, [1, 0, 0, 0], 4)
     assert [(h["key"], h["distance"]) for h in hits] == [
@@ -306,7 +314,7 @@ def test_query_matches_brute_force(
     data: dict[str, tuple[list[float], dict[str, Any]]],
     query_vector: list[float],
     top_k: int,
-    metric: str,
+    metric: DistanceMetricType,
     filter_: dict[str, Any] | None,
 ) -> None:
     import boto3

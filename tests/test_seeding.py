@@ -116,7 +116,7 @@ def test_key_too_long_is_putvectors_text(mock: S3VectorsMock, client: Any, index
 # ---- load_vectors is PutVectors: the same records give the same answer ---------------------------------------------
 
 NAN = float("nan")
-SAME_AS_PUT_VECTORS = {
+SAME_AS_PUT_VECTORS: dict[str, tuple[list[str], list[list[Any]], list[dict[Any, Any] | None] | None]] = {
     "lone surrogate key": (["ok", "\ud800"], [[1, 0, 0], [0, 1, 0]], None),
     "lone surrogate in later metadata": (["nan", "b"], [[NAN, 0, 0], [0, 1, 0]], [None, {"s": ["x", "\udc00"]}]),
     "lone surrogate in a rejected value": (["a", "b"], [[1, 0, 0], [0, 1, 0]], [{"o": {"\ud800": 1}}, None]),
@@ -196,7 +196,8 @@ def test_arrays_of_non_numbers_are_refused(mock: S3VectorsMock, client: Any, ind
 
 
 def test_arrays_of_any_real_type_are_read_as_float32(mock: S3VectorsMock, client: Any, index: str) -> None:
-    mock.load_vectors(index, ["i", "u", "h"], [np.array([1, 2, 3]), np.array([3, 2, 1], dtype=np.uint8), [0.5] * 3])
+    mixed: list[Any] = [np.array([1, 2, 3]), np.array([3, 2, 1], dtype=np.uint8), [0.5] * 3]
+    mock.load_vectors(index, ["i", "u", "h"], mixed)
     mock.load_vectors(index, ["o"], np.array([[1, 2.5, 10**30]], dtype=object))
     listed = client.list_vectors(indexArn=index, returnData=True)["vectors"]
     assert {v["key"]: v["data"]["float32"] for v in listed} == {

@@ -25,7 +25,7 @@ import json
 import math
 import os
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import boto3
 import numpy as np
@@ -68,7 +68,9 @@ class Error:
 
 
 def error_of(error: ClientError) -> Error:
-    fields = tuple((item["path"], item["message"]) for item in error.response.get("fieldList", []))
+    # fieldList is S3 Vectors' own member of an error response: botocore's stubs do not declare it.
+    field_list = cast("list[dict[str, str]]", error.response.get("fieldList", []))
+    fields = tuple((item["path"], item["message"]) for item in field_list)
     return Error(error.response["Error"]["Code"], error.response["Error"]["Message"], fields)
 
 
@@ -239,9 +241,9 @@ def batch_outcome(index: ModelIndex, records: list[Record]) -> Error | dict[str,
             return record_error(record.key, "cosine distance does not support vectors with zero norm", path)
         metadata = wire(record.metadata) if record.has_metadata else None
         if metadata is not None:
-            problem = metadata_problem(metadata, index.non_filterable)
-            if problem is not None:
-                return record_error(record.key, problem, f"{path}.metadata")
+            metadata_issue = metadata_problem(metadata, index.non_filterable)
+            if metadata_issue is not None:
+                return record_error(record.key, metadata_issue, f"{path}.metadata")
         written.pop(record.key, None)  # the last record of a repeated key wins
         written[record.key] = (vector, metadata or None)
     return written

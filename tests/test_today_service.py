@@ -7,10 +7,11 @@ of an answer, depends on its model. Expectations that depend on the client say s
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pytest
+from botocore.model import StructureShape
 from botocore.validate import validate_parameters
 
 from s3vectors_mock import S3VectorsMock
@@ -109,5 +110,6 @@ def test_the_service_answers_the_same_to_every_client(mock: S3VectorsMock, clien
     newest = service.answer("GetIndex", {"indexArn": index}, Caller(mock.account_id, "us-east-1", service_model()))
     installed = service.answer("GetIndex", {"indexArn": index}, Caller(mock.account_id, "us-east-1", client_model()))
     assert newest["index"]["indexMode"] == "ENHANCED"
-    client_members = client_model().operation_model("GetIndex").output_shape.members["index"].members
+    output = cast(StructureShape, client_model().operation_model("GetIndex").output_shape)
+    client_members = cast(StructureShape, output.members["index"]).members
     assert installed["index"] == {key: value for key, value in newest["index"].items() if key in client_members}

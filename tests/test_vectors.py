@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -10,7 +11,7 @@ import pytest
 from tests.helpers import error_of, make_index
 
 
-def put(client: Any, index: str, *records: tuple[str, list[float], dict[str, Any] | None]) -> None:
+def put(client: Any, index: str, *records: tuple[str, list[float], dict[Any, Any] | None]) -> None:
     vectors = []
     for key, data, metadata in records:
         record: dict[str, Any] = {"key": key, "data": {"float32": data}}
@@ -204,7 +205,7 @@ def test_delete_vectors_missing_keys_are_fine(client: Any, index: str) -> None:
 
 
 def test_operations_on_missing_index(client: Any, bucket: str) -> None:
-    calls = [
+    calls: list[Callable[[], Any]] = [
         lambda: client.put_vectors(
             vectorBucketName=bucket, indexName="nope", vectors=[{"key": "a", "data": {"float32": [1.0]}}]
         ),
@@ -294,7 +295,7 @@ def test_listing_is_stable_under_writes(client: Any, index: str) -> None:
     token = None
     step = 0
     while True:
-        kwargs = {"nextToken": token} if token else {}
+        kwargs: dict[str, str] = {"nextToken": token} if token else {}
         page = client.list_vectors(indexArn=index, maxResults=30, **kwargs)
         seen += [v["key"] for v in page["vectors"]]
         step += 1

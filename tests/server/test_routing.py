@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timezone
+from typing import cast
 from urllib.parse import quote
 
 import pytest
-from botocore.model import ServiceModel
+from botocore.model import ListShape, ServiceModel, StructureShape
 
 from s3vectors_mock._service_model import service_model
 from s3vectors_mock.server._identity import caller_identity
@@ -95,11 +96,11 @@ def test_the_shipped_model_binds_only_strings_outside_the_body_and_answers_only_
     # The wire code handles more (a synthetic model below); this pins what the real model needs today.
     for name in MODEL.operation_names:
         operation = MODEL.operation_model(name)
-        for member in operation.input_shape.members.values():
+        for member in cast(StructureShape, operation.input_shape).members.values():
             location = member.serialization.get("location")
             if location is not None:
                 assert location in ("uri", "querystring")
-                assert member.type_name == "string" or member.member.type_name == "string"
+                assert member.type_name == "string" or cast(ListShape, member).member.type_name == "string"
         if operation.output_shape is not None:
             assert all(not m.serialization for m in operation.output_shape.members.values())
 
