@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from s3vectors_mock import mock_s3vectors
 from tests import reference
-from tests.helpers import error_of, make_index
+from tests.helpers import error_of, make_index, needs_client
 
 if TYPE_CHECKING:
     from types_boto3_s3vectors.literals import DistanceMetricType
@@ -440,6 +440,7 @@ def test_filter_keys_arrive_as_json_writes_them(
     assert [h["key"] for h in query(client, index, [1, 1, 0], 5, filter=filter_)] == ["hit"]
 
 
+@needs_client("QueryVectors", "nextToken")
 def test_a_token_with_an_unsortable_filter_is_refused_not_a_crash(client: Any, index: str) -> None:
     put_all(client, index, {f"k{i}": [1, i / 10, 0] for i in range(3)}, {})
     with pytest.raises(client.exceptions.ValidationException) as excinfo:

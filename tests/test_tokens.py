@@ -10,11 +10,10 @@ import pytest
 from botocore.exceptions import ClientError
 
 from s3vectors_mock import S3VectorsMock
-from s3vectors_mock._service_model import has_member
 from s3vectors_mock._tokens import LIFETIME_SECONDS
-from tests.helpers import error_of
+from tests.helpers import error_of, needs_client
 
-paged_queries = pytest.mark.skipif(not has_member("QueryVectors", "nextToken"), reason="no QueryVectors pagination")
+paged_queries = needs_client("QueryVectors", "nextToken")
 INVALID = ("ValidationException", "The provided pagination token is invalid", 400)
 
 
