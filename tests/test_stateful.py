@@ -767,6 +767,12 @@ class S3VectorsMachine(RuleBasedStateMachine):
             params["returnMetadata"] = True
         answer = self.call("query_vectors", **self.address(bucket, index, by_arn), **params)
         rounded = [as_float32(value) for value in query]
+        # The request's own checks (the filter's syntax) come before those that need the index (the vector's).
+        on_wire = wire(filter_) if filter_ is not None else None
+        if on_wire is not None and not filter_is_valid(on_wire, ENHANCED):
+            event("query: invalid filter")
+            self.expect_error(answer, Error("ValidationException", INVALID_FILTER, (("filter", INVALID_FILTER),)))
+            return
         if (
             len(query) != model.dimension
             or not all(math.isfinite(value) for value in rounded)
@@ -774,11 +780,6 @@ class S3VectorsMachine(RuleBasedStateMachine):
         ):
             event("query: invalid vector")
             self.expect_error(answer, Error("ValidationException", INVALID_QUERY_VECTOR))
-            return
-        on_wire = wire(filter_) if filter_ is not None else None
-        if on_wire is not None and not filter_is_valid(on_wire, ENHANCED):
-            event("query: invalid filter")
-            self.expect_error(answer, Error("ValidationException", INVALID_FILTER, (("filter", INVALID_FILTER),)))
             return
         if on_wire is not None and filter_fields(on_wire) & model.non_filterable:
             event("query: non-filterable key")
