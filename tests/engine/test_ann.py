@@ -238,3 +238,38 @@ def test_a_dropped_index_ends_its_build(held_build: threading.Event) -> None:
         assert table() is None  # the builder holds the matrix, not the table
         held_build.set()
         assert search.wait(timeout=60) and search.index is None
+
+
+def test_the_index_matches_the_table_after_a_build_under_concurrent_writes(held_build: threading.Event) -> None:
+    # Writers put, overwrite and delete from two threads before, during and after the build; once they stop, the
+    # IVF index holds exactly the table's live rows, each with its current vector.
+    data, queries = family("clustered")
+    with mock_s3vectors(approximate_above=1_000) as m:
+        client, arn = loaded_index(m, data, "euclidean")
+        for query in queries[: ann.WARM_UP_QUERIES]:
+            keys_of(client, arn, query, 10)
+        search = table_of(m).approximate("euclidean")
+        stop = threading.Event()
+
+        def write(seed: int) -> None:
+            rng = np.random.default_rng(seed)
+            writer = boto3.client("s3vectors", region_name="us-east-1")
+            while not stop.is_set():
+                keys = [f"k{i}" for i in rng.integers(0, COUNT + 500, 40)]
+                vectors = [{"key": key, "data": {"float32": rng.standard_normal(DIMENSION).tolist()}} for key in keys]
+                writer.put_vectors(indexArn=arn, vectors=vectors)
+                writer.delete_vectors(indexArn=arn, keys=[f"k{i}" for i in rng.integers(0, COUNT + 500, 20)])
+
+        writers = [threading.Thread(target=write, args=(seed,)) for seed in (1, 2)]
+        for thread in writers:
+            thread.start()
+        held_build.set()
+        assert search.wait(timeout=60)
+        keys_of(client, arn, queries[0], 10)
+        stop.set()
+        for thread in writers:
+            thread.join()
+        table = table_of(m)
+        assert search.index is not None and search.index._index.ntotal == table.size
+        stored = search.index._index.reconstruct_batch(np.arange(table.size, dtype=np.int64))
+        assert np.array_equal(stored, table.data[: table.size])
