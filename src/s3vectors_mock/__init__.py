@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from ._exceptions import S3VectorsMockError
 from ._options import DEFAULT_ACCOUNT_ID, DEFAULT_APPROXIMATE_ABOVE, Options
+from ._version import __version__ as __version__
 
 if TYPE_CHECKING:
     from ._calls import CallRecord
@@ -19,7 +20,6 @@ if TYPE_CHECKING:
     from ._mock import S3VectorsMock
 
 __all__ = ["CallRecord", "Options", "S3VectorsMock", "S3VectorsMockError", "mock_s3vectors", "patch_client"]
-__version__ = "0.1.0"
 
 # Public names whose modules import the heavy parts, loaded on first use (PEP 562).
 _LAZY = {"CallRecord": "._calls", "S3VectorsMock": "._mock", "patch_client": "._hooks"}

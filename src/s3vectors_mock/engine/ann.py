@@ -29,18 +29,24 @@ import math
 import threading
 import weakref
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
-
-if TYPE_CHECKING:
-    from .table import VectorTable
 
 logger = logging.getLogger("s3vectors_mock")
 
 Matrix = npt.NDArray[np.float32]
 Rows = npt.NDArray[np.intp]
+
+
+class SearchedTable(Protocol):
+    """What approximate search reads of its table (engine/table.py's VectorTable, which owns one of these)."""
+
+    data: Matrix
+    size: int
+    squared_norms: npt.NDArray[np.float64]
+
 
 RECALL_TARGET = 0.95  # what approximate answers must reach (AWS advertises 90%+)
 CALIBRATION_RECALL = 0.97  # on ~100 held-out queries: a margin for sampling error and for new queries
@@ -284,7 +290,7 @@ class ApproximateSearch:
         memo[id(self)] = clone
         return clone
 
-    def propose(self, table: VectorTable, query: Matrix, k: int) -> tuple[Rows, bool] | None:
+    def propose(self, table: SearchedTable, query: Matrix, k: int) -> tuple[Rows, bool] | None:
         """Candidate rows for the ``k`` nearest, and whether this query is an audit turn (the caller then answers
         exactly and reports with :meth:`audited`); None when this query is to be answered exactly."""
         index = self.index
@@ -298,7 +304,7 @@ class ApproximateSearch:
         answers = self._answers
         return rows, answers % AUDIT_EVERY == 0 or answers & (answers - 1) == 0  # every 16th, and early on
 
-    def audited(self, table: VectorTable, query: Matrix, exact: list[int]) -> None:
+    def audited(self, table: SearchedTable, query: Matrix, exact: list[int]) -> None:
         """Learn from an exact answer: the nprobe it needed joins those of the last AUDIT_WINDOW audited queries."""
         index = self.index
         limit = index.limit_for(len(exact)) if index is not None else None
@@ -322,7 +328,7 @@ class ApproximateSearch:
         needed = _probes_needed(ranks, CALIBRATION_RECALL)
         return needed if len(window) >= AUDITS_TO_REFUSE else min(needed, index.largest_nprobe)
 
-    def changed(self, table: VectorTable, rows: Rows) -> None:
+    def changed(self, table: SearchedTable, rows: Rows) -> None:
         """Mirror a write: ``rows`` were rewritten or vacated (rows at or past the table's size are gone)."""
         if not len(rows):
             return
@@ -340,7 +346,7 @@ class ApproximateSearch:
             builder.join(timeout)
         return builder is None or not builder.is_alive()
 
-    def _warm_up(self, table: VectorTable, query: Matrix) -> None:
+    def _warm_up(self, table: SearchedTable, query: Matrix) -> None:
         self._recent.append(np.array(query, dtype=np.float32))
         del self._recent[:-WARM_UP_QUERIES]
         with self._lock:
@@ -359,7 +365,7 @@ class ApproximateSearch:
             )
             self._builder.start()
 
-    def _build(self, table_ref: weakref.ref[VectorTable], data: Matrix, size: int, queries: Matrix) -> None:
+    def _build(self, table_ref: weakref.ref[SearchedTable], data: Matrix, size: int, queries: Matrix) -> None:
         """The builder thread. Holds the matrix it was given, never the table (a dropped table ends the build)."""
         # One OpenMP thread (a per-thread setting): the other core stays free for the test and its exact queries.
         _faiss().omp_set_num_threads(1)
@@ -398,7 +404,7 @@ class ApproximateSearch:
                 self._pending = None
                 self._retry_at = 2**62
 
-    def _apply(self, index: IvfIndex, table: VectorTable, rows: Rows) -> bool:
+    def _apply(self, index: IvfIndex, table: SearchedTable, rows: Rows) -> bool:
         """Re-read ``rows`` from the table into ``index``; False when a row is too large for faiss's float32."""
         rows = np.unique(rows)
         index.remove(rows)
@@ -408,12 +414,12 @@ class ApproximateSearch:
         index.add(live, table.data[live])
         return True
 
-    def _searchable(self, table: VectorTable, rows: Rows | None) -> bool:
+    def _searchable(self, table: SearchedTable, rows: Rows | None) -> bool:
         """Whether faiss's float32 arithmetic can rank these rows (all live rows when None)."""
         norms = table.squared_norms[: table.size] if rows is None else table.squared_norms[rows]
         return not len(norms) or float(np.max(norms)) <= LARGEST_SQUARED_NORM
 
-    def _refuse(self, table: VectorTable) -> None:
+    def _refuse(self, table: SearchedTable) -> None:
         # Exact from now on; the data may change enough to make an IVF worthwhile once the table has doubled.
         self.index = None
         self._audited.clear()

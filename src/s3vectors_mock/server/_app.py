@@ -17,11 +17,11 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import parse_qsl
 
-from .. import __version__
 from .._calls import CallRecord
 from .._errors import ServiceError, internal_error
 from .._service import Caller, S3VectorsService
 from .._service_model import service_model
+from .._version import __version__
 from .._wire import WireAnswer, headers, wire_error
 from ..operations import MAX_BODY_BYTES
 from ._identity import caller_identity

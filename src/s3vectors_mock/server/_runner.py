@@ -23,7 +23,6 @@ from ._protocol import service_style_protocol
 if TYPE_CHECKING:
     import uvicorn
 
-    from .._mock import S3VectorsMock
 
 STARTUP_TIMEOUT = 30.0
 # How long stop() lets requests in flight finish before closing their connections.
@@ -66,7 +65,7 @@ class ServerHandle:
         thread: threading.Thread,
         sock: socket.socket,
         service: S3VectorsService,
-        mock: S3VectorsMock | None,
+        mock: Any,
     ) -> None:
         self._server = server
         self._thread = thread
@@ -117,14 +116,14 @@ def server_for(app: Any) -> uvicorn.Server:
 
 
 def start_server(
-    service: S3VectorsService, host: str = "127.0.0.1", port: int = 0, *, mock: S3VectorsMock | None = None
+    service: S3VectorsService, host: str = "127.0.0.1", port: int = 0, *, mock: Any = None
 ) -> ServerHandle:
     """Serve ``service`` over HTTP on ``host:port`` (0: a free port) until the handle's ``stop()``."""
     return _run_in_thread(server_for(S3VectorsApp(service)), host, port, service, mock)
 
 
 def _run_in_thread(
-    server: uvicorn.Server, host: str, port: int, service: S3VectorsService, mock: S3VectorsMock | None = None
+    server: uvicorn.Server, host: str, port: int, service: S3VectorsService, mock: Any = None
 ) -> ServerHandle:
     """Bind ``host:port``, run ``server`` on it in a background thread, and return once it accepts requests."""
     sock = _bind(host, port)
