@@ -122,7 +122,7 @@ def returned_metadata(stored: Metadata | None) -> Metadata:
     return {name: list(value) if type(value) is list else value for name, value in stored.items()}
 
 
-# ---- metadata checks (spec §1.4) ----------------------------------------------------------------------------------
+# ---- metadata checks (docs/fidelity.md, Records) ------------------------------------------------------------------
 
 
 def _value_cost(value: Any) -> int:
@@ -155,7 +155,7 @@ def _value_problem(value: Any) -> str | None:
 
 
 def metadata_problem(metadata: Any, non_filterable: frozenset[str]) -> str | None:
-    """The service's complaint about one record's metadata (in wire form), or None (spec §1.4).
+    """The service's complaint about one record's metadata (in wire form), or None (docs/fidelity.md, Records).
 
     Every string is measured in UTF-8 (ASCII ones by length): a lone surrogate raises UnicodeEncodeError.
     """
@@ -218,7 +218,7 @@ def _first_metadata_problem(
     return first
 
 
-# ---- vector checks (spec §1.5) ------------------------------------------------------------------------------------
+# ---- vector checks (docs/fidelity.md, Records) --------------------------------------------------------------------
 
 
 def check_key_bytes(keys: Sequence[str], path: str) -> None:

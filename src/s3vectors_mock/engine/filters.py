@@ -1,6 +1,6 @@
 """The QueryVectors metadata filter language: strict parsing with the service's errors, and bulk evaluation.
 
-Parsing follows what the service accepts (shared/spec/s3vectors-behaviour.md §2): exactly one key per condition
+Parsing follows what the service accepts (docs/fidelity.md lists the live records): exactly one key per condition
 object, `$and`/`$or` over non-empty lists, comparison operators only inside a field's operator object, and typed
 operands. Every malformed filter is the same ValidationException, "Invalid filter". Evaluation turns the parsed
 tree into numpy boolean masks over a table's metadata columns.
