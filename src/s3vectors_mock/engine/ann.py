@@ -283,13 +283,6 @@ class ApproximateSearch:
         self._answers = 0
         self._audited: dict[int, list[npt.NDArray[np.int64]]] = {}  # limit -> neighbour list ranks, recent last
 
-    def __deepcopy__(self, memo: dict[int, Any]) -> ApproximateSearch:
-        """A copy of a table starts without an approximate index (a faiss index and a builder thread cannot be
-        copied); it is built again on demand, as for any table."""
-        clone = ApproximateSearch(self.metric)
-        memo[id(self)] = clone
-        return clone
-
     def propose(self, table: SearchedTable, query: Matrix, k: int) -> tuple[Rows, bool] | None:
         """Candidate rows for the ``k`` nearest, and whether this query is an audit turn (the caller then answers
         exactly and reports with :meth:`audited`); None when this query is to be answered exactly."""

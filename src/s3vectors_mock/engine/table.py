@@ -66,7 +66,7 @@ class VectorTable:
         clone = VectorTable.__new__(VectorTable)
         memo[id(self)] = clone
         for name, value in vars(self).items():
-            setattr(clone, name, None if name == "_ivf" else copy.deepcopy(value, memo))
+            setattr(clone, name, None if name == "_approximate" else copy.deepcopy(value, memo))
         return clone
 
     @property
