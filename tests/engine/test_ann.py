@@ -17,6 +17,7 @@ from tests.helpers import client_can
 
 if TYPE_CHECKING:
     from types_boto3_s3vectors.literals import DistanceMetricType
+    from types_boto3_s3vectors.type_defs import PutInputVectorTypeDef
 
 COUNT, DIMENSION, QUERIES = 10_000, 32, 30
 Data = tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]
@@ -256,7 +257,9 @@ def test_the_index_matches_the_table_after_a_build_under_concurrent_writes(held_
             writer = boto3.client("s3vectors", region_name="us-east-1")
             while not stop.is_set():
                 keys = [f"k{i}" for i in rng.integers(0, COUNT + 500, 40)]
-                vectors = [{"key": key, "data": {"float32": rng.standard_normal(DIMENSION).tolist()}} for key in keys]
+                vectors: list[PutInputVectorTypeDef] = [
+                    {"key": key, "data": {"float32": rng.standard_normal(DIMENSION).tolist()}} for key in keys
+                ]
                 writer.put_vectors(indexArn=arn, vectors=vectors)
                 writer.delete_vectors(indexArn=arn, keys=[f"k{i}" for i in rng.integers(0, COUNT + 500, 20)])
 
