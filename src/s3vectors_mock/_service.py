@@ -32,11 +32,24 @@ MAX_PARKED = 1000
 
 
 class Caller(NamedTuple):
-    """Who sends a request, from where, and with what client (the model it can send and parse)."""
+    """Who sends a request, from where, and with what client (the model it can send and parse).
+
+    ``access_key`` is the access key id the request was signed with (None when unsigned or unknown); it is what
+    identifies the principal, the same way in-process and over HTTP (see :meth:`S3VectorsService.identify`).
+    """
 
     account: str
     region: str
     client: ServiceModel
+    access_key: str | None = None
+
+
+def account_for_key(access_key: str | None, default_account: str) -> str:
+    """The account a request signed with ``access_key`` acts in: the key itself when it is 12 digits (so separate
+    test suites keep separate accounts with nothing but their dummy keys), otherwise ``default_account``."""
+    if access_key is not None and len(access_key) == 12 and access_key.isascii() and access_key.isdigit():
+        return access_key
+    return default_account
 
 
 class ParkedRequest(NamedTuple):
@@ -74,6 +87,13 @@ class S3VectorsService:
         with self.backend.lock:
             self.backend.namespaces.clear()
             self.backend.namespaces.update(state)
+
+    # ---- who calls -----------------------------------------------------------------------------------------------
+
+    def identify(self, access_key: str | None, region: str, client: ServiceModel) -> Caller:
+        """The caller of a request signed with ``access_key`` (None: unsigned), by one rule for every front end:
+        a 12-digit access key id is its own account; any other key, or none, acts in the mock's ``account_id``."""
+        return Caller(account_for_key(access_key, self.options.account_id), region, client, access_key)
 
     # ---- answering ----------------------------------------------------------------------------------------------
 

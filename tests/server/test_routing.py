@@ -11,8 +11,9 @@ from urllib.parse import quote
 import pytest
 from botocore.model import ListShape, ServiceModel, StructureShape
 
+from s3vectors_mock._service import account_for_key
 from s3vectors_mock._service_model import service_model
-from s3vectors_mock.server._identity import caller_identity
+from s3vectors_mock.server._identity import signed_scope
 from s3vectors_mock.server._routing import RequestError, Router, body_members, bound_members
 
 MODEL = service_model()
@@ -207,9 +208,10 @@ def test_renamed_members_timestamps_and_blobs_in_the_body() -> None:
 )
 def test_caller_identity_from_the_sigv4_scope(authorization: str | None, expected: tuple[str, str]) -> None:
     header = authorization.encode() if authorization else None
-    assert caller_identity(header, [], "123456789012") == expected
+    access_key, region = signed_scope(header, [])
+    assert (account_for_key(access_key, "123456789012"), region) == expected
 
 
 def test_caller_identity_of_a_presigned_request() -> None:
     query = [("X-Amz-Credential", "210987654321/20260101/eu-central-1/s3vectors/aws4_request")]
-    assert caller_identity(None, query, "123456789012") == ("210987654321", "eu-central-1")
+    assert signed_scope(None, query) == ("210987654321", "eu-central-1")

@@ -24,7 +24,7 @@ from .._service_model import service_model
 from .._version import __version__
 from .._wire import WireAnswer, headers, wire_error
 from ..operations import MAX_BODY_BYTES
-from ._identity import caller_identity
+from ._identity import signed_scope
 from ._json import dumps
 from ._routing import RequestError, Route, Router, body_members, bound_members
 
@@ -135,8 +135,8 @@ class S3VectorsApp:
         except RequestError as error:
             return _request_error(error)
         declared, authorization = _framing_and_signature(scope)
-        account, region = caller_identity(authorization, query, self.service.options.account_id)
-        caller = Caller(account, region, self._model)
+        access_key, region = signed_scope(authorization, query)
+        caller = self.service.identify(access_key, region, self._model)
         body, size = await _read_body(receive, declared)
         delay = self.service.take_latency(route.name)
         if delay:
