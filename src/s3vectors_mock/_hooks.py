@@ -42,7 +42,7 @@ from ._botocore_responses import as_async_response, failure, send_stage_response
 from ._errors import ServiceError
 from ._exceptions import S3VectorsMockError
 from ._lazy_body import DeferredBody, InProcessSerializer, body_size
-from ._service import Caller, ParkedRequest, S3VectorsService
+from ._service import ParkedRequest, S3VectorsService
 from ._service_model import SERVICE_NAME, client_model
 from .operations import MAX_BODY_BYTES
 
@@ -172,7 +172,7 @@ class _Answering:
             # What the client meets against AWS: botocore makes up an endpoint for the unknown region, and no such
             # host answers. A client with its own endpoint_url reaches that endpoint whatever its region.
             raise EndpointConnectionError(endpoint_url=url)
-        caller = Caller(service.options.account_id, region, client_model())
+        caller = service.identify(_access_key(kwargs.get("request_signer")), region, client_model())
         body = params.get("body")
         body = b"" if body is None else body
         if service.routes_through_send(operation):
@@ -217,6 +217,18 @@ class _Answering:
 
     def _wire(self, response: Any) -> Any:
         return as_async_response(response) if self.is_async else response
+
+
+def _access_key(request_signer: Any) -> str | None:
+    """The access key id of the client's credentials, as a server would read it from the signature; None for a
+    client without credentials. Only credentials already resolved are read (never a refresh)."""
+    credentials = getattr(request_signer, "_credentials", None)
+    if credentials is None:
+        return None
+    # Read the stored value: the access_key property of refreshable credentials may refresh them (a network call).
+    stored = vars(credentials)
+    access_key = stored.get("_access_key", stored.get("access_key"))
+    return access_key if isinstance(access_key, str) and access_key else None
 
 
 def _nowhere(region: str, url: str) -> bool:
