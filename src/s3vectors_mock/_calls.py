@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import array
 import threading
+import time
 from collections import deque
 from typing import Any, NamedTuple
 
@@ -18,12 +19,20 @@ FULL_VECTOR_VALUES = 2_000_000
 
 
 class CallRecord(NamedTuple):
-    """One handled call: the operation, the API parameters as the caller passed them, and the outcome."""
+    """One handled call: the operation, the API parameters as the caller passed them, and the outcome.
+
+    ``time`` (epoch seconds, stamped by the log when the record is appended), ``account`` (the caller's) and
+    ``injected`` (the outcome was an injected fault) come last with defaults, so records built positionally with
+    the first four fields keep working.
+    """
 
     operation: str
     params: dict[str, Any]
     region: str
     error_code: str | None = None
+    time: float | None = None
+    account: str | None = None
+    injected: bool = False
 
     @property
     def succeeded(self) -> bool:
@@ -81,6 +90,8 @@ class CallLog:
         self._full_values = 0
 
     def append(self, record: CallRecord) -> None:
+        if record.time is None:
+            record = record._replace(time=time.time())
         values = _vector_values(record.params)
         with self._lock:
             self._records.append(record)

@@ -107,13 +107,15 @@ class S3VectorsService:
         try:
             response = dispatch(request, operation, params, body_size)
         except ServiceError as error:
-            self.calls.append(CallRecord(operation, params, caller.region, error.code))
+            self.calls.append(CallRecord(operation, params, caller.region, error.code, account=caller.account))
             raise
         except Exception as bug:
             logger.exception("s3vectors-mock failed on %s", operation)
-            self.calls.append(CallRecord(operation, params, caller.region, "InternalServerException"))
+            self.calls.append(
+                CallRecord(operation, params, caller.region, "InternalServerException", account=caller.account)
+            )
             raise internal_error(operation, bug) from bug
-        self.calls.append(CallRecord(operation, params, caller.region))
+        self.calls.append(CallRecord(operation, params, caller.region, account=caller.account))
         return as_client_sees(operation, response, caller.client)
 
     def answer_on_wire(
@@ -123,7 +125,9 @@ class S3VectorsService:
         JSON body of a success (the HTTP server passes a faster encoder than the standard library's)."""
         fault = self.faults.take_error(operation)
         if fault is not None:
-            self.calls.append(CallRecord(operation, params, caller.region, fault.code))
+            self.calls.append(
+                CallRecord(operation, params, caller.region, fault.code, account=caller.account, injected=True)
+            )
             return wire_error(fault)
         try:
             return wire_answer(self.answer(operation, params, caller, body_size=body_size), encode)
