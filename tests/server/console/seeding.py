@@ -34,6 +34,16 @@ POLICY = (
 )
 
 
+def seed_hostile(url: str) -> None:
+    """A bucket whose vector's key and metadata are markup (a page must show them as text)."""
+    client = http_client(url)
+    client.create_vector_bucket(vectorBucketName="hostile")
+    client.create_index(
+        vectorBucketName="hostile", indexName="markup", dataType="float32", dimension=3, distanceMetric="euclidean"
+    )
+    client.put_vectors(vectorBucketName="hostile", indexName="markup", vectors=[HOSTILE, *MOVIES[:2]])
+
+
 def seed_movies(url: str, *, hostile: bool = False) -> Any:
     """The quickstart's bucket, index and vectors, created over HTTP; returns the client."""
     client = http_client(url)

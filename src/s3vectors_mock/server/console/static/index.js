@@ -153,11 +153,18 @@ function renderVectors(page) {
 
 const MAP_WIDTH = 560;
 const MAP_HEIGHT = 380;
-const MAP_MARGIN = 22;
+const MAP_MARGIN = 26;
+const LABELLED_POINTS = 30;
 
 async function loadProjection() {
   state.projection = await getJSON(API + "/projection");
   drawProjection();
+}
+
+// Where a label goes: right of its point, or left of it in the right part of the map (so it is never cut off).
+function beside(px, py, gap) {
+  const left = px > MAP_WIDTH * 0.7;
+  return { x: (left ? px - gap : px + gap).toFixed(1), y: py.toFixed(1), "text-anchor": left ? "end" : "start" };
 }
 
 function drawProjection() {
@@ -183,24 +190,42 @@ function drawProjection() {
     minY = Math.min(minY, mark.y);
     maxY = Math.max(maxY, mark.y);
   }
-  const spanX = maxX - minX || 1;
-  const spanY = maxY - minY || 1;
-  const x = (value) => MAP_MARGIN + ((value - minX) / spanX) * (MAP_WIDTH - 2 * MAP_MARGIN);
-  const y = (value) => MAP_HEIGHT - MAP_MARGIN - ((value - minY) / spanY) * (MAP_HEIGHT - 2 * MAP_MARGIN);
+  // One scale for both axes: distances on the map are distances in the plane of the two components.
+  const spanX = maxX - minX;
+  const spanY = maxY - minY;
+  const scale = Math.min((MAP_WIDTH - 2 * MAP_MARGIN) / (spanX || 1), (MAP_HEIGHT - 2 * MAP_MARGIN) / (spanY || 1));
+  const centreX = (minX + maxX) / 2;
+  const centreY = (minY + maxY) / 2;
+  const x = (value) => MAP_WIDTH / 2 + (value - centreX) * scale;
+  const y = (value) => MAP_HEIGHT / 2 - (value - centreY) * scale;
   const radius = points.length > 1000 ? 2.2 : points.length > 200 ? 3 : 4.5;
   const map = svg(
     "svg",
     { viewBox: `0 0 ${MAP_WIDTH} ${MAP_HEIGHT}`, id: "projection-map", role: "img", "aria-label": "2-D projection of the index's vectors" },
-    svg("line", { class: "axis", x1: MAP_MARGIN, x2: MAP_WIDTH - MAP_MARGIN, y1: MAP_HEIGHT - MAP_MARGIN, y2: MAP_HEIGHT - MAP_MARGIN }),
-    svg("line", { class: "axis", x1: MAP_MARGIN, x2: MAP_MARGIN, y1: MAP_MARGIN, y2: MAP_HEIGHT - MAP_MARGIN }),
-    svg("text", { class: "axis-label", x: MAP_WIDTH - MAP_MARGIN, y: MAP_HEIGHT - 6, "text-anchor": "end", text: `PC1 · ${explained[0]} of variance` }),
-    svg("text", { class: "axis-label", x: 6, y: 14, text: `PC2 · ${explained[1]}` }),
+    // The axes through the centroid of the sample (the origin of the components).
+    svg("line", { class: "axis", x1: 0, x2: MAP_WIDTH, y1: y(0).toFixed(1), y2: y(0).toFixed(1) }),
+    svg("line", { class: "axis", x1: x(0).toFixed(1), x2: x(0).toFixed(1), y1: 0, y2: MAP_HEIGHT }),
+    svg("text", { class: "axis-label", x: MAP_WIDTH - 8, y: MAP_HEIGHT - 8, "text-anchor": "end", text: `PC1 → ${explained[0]} of variance · PC2 ↑ ${explained[1]}` }),
     svg(
       "g",
       { class: "points" },
       points.map((point) => svg("circle", { class: "point", cx: x(point.x).toFixed(1), cy: y(point.y).toFixed(1), r: radius }, svg("title", { text: point.key }))),
     ),
   );
+  // A small map names its points; a large one names them on hover only.
+  const hitKeys = new Set(result ? result.hits.map((hit) => hit.key) : []);
+  if (points.length <= LABELLED_POINTS) {
+    append(
+      map,
+      svg(
+        "g",
+        { class: "point-labels" },
+        points
+          .filter((point) => !hitKeys.has(point.key))
+          .map((point) => svg("text", { class: "point-label", ...beside(x(point.x), y(point.y) + 4, 7), text: point.key })),
+      ),
+    );
+  }
   if (result) {
     // Hits drawn last rank first, so the best hit sits on top.
     const hits = result.hits.map((hit, rank) => ({ hit, rank })).reverse();
@@ -214,7 +239,9 @@ function drawProjection() {
             "g",
             {},
             svg("circle", { class: "hit", cx: x(hit.x).toFixed(1), cy: y(hit.y).toFixed(1), r: 6 }, svg("title", { text: `#${rank + 1} ${hit.key} · ${distance(hit.distance)}` })),
-            rank < 10 ? svg("text", { class: "hit-label", x: (x(hit.x) + 8).toFixed(1), y: (y(hit.y) - 6).toFixed(1), text: String(rank + 1) }) : null,
+            rank < 10 || points.length <= LABELLED_POINTS
+              ? svg("text", { class: "hit-label", ...beside(x(hit.x), y(hit.y) - 6, 8), text: points.length <= LABELLED_POINTS ? `${rank + 1} · ${hit.key}` : String(rank + 1) })
+              : null,
           ),
         ),
       ),
