@@ -88,8 +88,19 @@ def principal_axes(centred: Floats, count: int = 2) -> tuple[Floats, Floats]:
     return axes, variances
 
 
-def project(index: Index) -> Projection:
-    """The map of ``index``; the caller holds the backend's lock (only the sample is copied under it)."""
+@dataclass(frozen=True)
+class Sample:
+    """What a projection is computed from, copied out of an index under the backend's lock."""
+
+    keys: list[str]
+    vectors: npt.NDArray[np.float32]
+    dimension: int
+    normalize: bool
+    total: int
+
+
+def sample_of(index: Index) -> Sample:
+    """Up to MAX_SAMPLE of the index's vectors (all of them when it has no more); the caller holds the lock."""
     table = index.table
     total = table.size
     if total > MAX_SAMPLE:
@@ -97,17 +108,33 @@ def project(index: Index) -> Projection:
         rows = np.sort(np.random.default_rng(0).choice(total, MAX_SAMPLE, replace=False))
     else:
         rows = np.arange(total)
-    sample = table.data[rows].astype(np.float64)
     keys = [table.keys[row] for row in rows.tolist()]
-    normalize = index.distance_metric == "cosine"
-    if normalize and len(sample):
-        sample = _unit_rows(sample)
-    mean = sample.mean(axis=0) if len(sample) else np.zeros(table.dimension)
-    centred = sample - mean
+    return Sample(keys, table.data[rows], table.dimension, index.distance_metric == "cosine", total)
+
+
+def compute(sample: Sample) -> Projection:
+    """The map of a sample (no lock needed: the sample is a copy)."""
+    vectors = sample.vectors.astype(np.float64)
+    if sample.normalize and len(vectors):
+        vectors = _unit_rows(vectors)
+    mean = vectors.mean(axis=0) if len(vectors) else np.zeros(sample.dimension)
+    centred = vectors - mean
     axes, variances = principal_axes(centred)
     spread = float(np.einsum("ij,ij->", centred, centred))
     explained = (float(variances[0] / spread), float(variances[1] / spread)) if spread > 0 else (0.0, 0.0)
-    return Projection(keys, centred @ axes, mean, axes, explained, normalize, total)
+    return Projection(sample.keys, centred @ axes, mean, axes, explained, sample.normalize, sample.total)
+
+
+def project(index: Index) -> Projection:
+    """The map of ``index``, all under the caller's hold of the backend's lock."""
+    return compute(sample_of(index))
+
+
+Identity = tuple[str, float, int]
+
+
+def identity_of(index: Index) -> Identity:
+    return (index.arn, index.creation_time.timestamp(), index.table.version)
 
 
 class ProjectionCache:
@@ -115,19 +142,27 @@ class ProjectionCache:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._entries: OrderedDict[tuple[str, float, int], Projection] = OrderedDict()
+        self._entries: OrderedDict[Identity, Projection] = OrderedDict()
 
-    def get(self, index: Index) -> Projection:
-        """The map of ``index``; the caller holds the backend's lock."""
-        identity = (index.arn, index.creation_time.timestamp(), index.table.version)
+    def cached(self, index: Index) -> Projection | None:
+        identity = identity_of(index)
         with self._lock:
             found = self._entries.get(identity)
             if found is not None:
                 self._entries.move_to_end(identity)
-                return found
-        projection = project(index)
+            return found
+
+    def store(self, identity: Identity, projection: Projection) -> None:
         with self._lock:
             self._entries[identity] = projection
             while len(self._entries) > CACHED:
                 self._entries.popitem(last=False)
-        return projection
+
+    def get(self, index: Index) -> Projection:
+        """The map of ``index``, computed under the caller's hold of the backend's lock when not cached (console
+        queries: their hits and the map must agree)."""
+        found = self.cached(index)
+        if found is None:
+            found = project(index)
+            self.store(identity_of(index), found)
+        return found

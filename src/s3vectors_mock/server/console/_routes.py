@@ -30,7 +30,7 @@ from ..._errors import ServiceError
 from ..._service import S3VectorsService
 from ..._wire import WireAnswer, headers
 from . import _views
-from ._projection import ProjectionCache
+from ._projection import ProjectionCache, compute, identity_of, sample_of
 from ._query import ConsoleError, error_json, run_query
 
 PAGES = {"": "overview.html", "calls": "calls.html"}
@@ -101,6 +101,7 @@ class Console:
     def __init__(self, service: S3VectorsService) -> None:
         self.service = service
         self.projections = ProjectionCache()
+        self.key_order = _views.KeyOrder()
 
     def answer(self, method: str, endpoint: bytes, query_string: bytes, body: bytes | None) -> WireAnswer:
         """The answer to one console request (``endpoint``: the raw path after /_s3vectors-mock/). It reads the
@@ -152,17 +153,23 @@ class Console:
             return json_answer(detail) if detail is not None else _console_error(404, "NotFound", "No such index.")
         if view == "query":
             return self._query(request, address)
+        if view == "vectors":
+            offset, limit = _int(request.query, "offset", 0), _int(request.query, "limit", 50)
+            prefix = request.query.get("prefix", [""])[0]
+            page = _views.vectors_page(self.service, self.key_order, address, offset, limit, prefix)
+            return json_answer(page) if page is not None else _console_error(404, "NotFound", "No such index.")
+        # Only the sample is copied under the backend's lock; the PCA runs outside it.
         with self.service.backend.lock:
             located = _views.locate(self.service, *address)
             if located is None:
                 return _console_error(404, "NotFound", "No such index.")
-            _, index = located
-            if view == "vectors":
-                offset, limit = _int(request.query, "offset", 0), _int(request.query, "limit", 50)
-                payload = _views.vectors_page(index, offset, limit, request.query.get("prefix", [""])[0])
-            else:
-                payload = self.projections.get(index).as_json()
-        return json_answer(payload)
+            projection = self.projections.cached(located[1])
+            if projection is None:
+                identity, sample = identity_of(located[1]), sample_of(located[1])
+        if projection is None:
+            projection = compute(sample)
+            self.projections.store(identity, projection)
+        return json_answer(projection.as_json())
 
     def _query(self, request: ConsoleRequest, address: tuple[str, str, str, str]) -> WireAnswer:
         try:

@@ -8,6 +8,8 @@ of them changes anything: lookups go through ``namespaces.get``, never ``Backend
 from __future__ import annotations
 
 import bisect
+import threading
+from collections import OrderedDict
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +17,8 @@ from ..._calls import CallRecord
 from ..._service import S3VectorsService
 from ..._store import Bucket, Index
 
+Address = tuple[str, str, str, str]  # account, region, bucket, index
+CACHED_KEY_ORDERS = 4
 # How many components of each vector the table shows: enough to tell vectors apart at a glance.
 SHOWN_COMPONENTS = 6
 MAX_PAGE = 200
@@ -119,11 +123,47 @@ def _components(values: Any) -> list[float]:
     return [round(float(value), 6) for value in values]
 
 
-def vectors_page(index: Index, offset: int, limit: int, prefix: str) -> dict[str, Any]:
-    """A page of the index's vectors in key order (the order ListVectors... would not promise; a person wants one),
-    optionally only keys starting with ``prefix``. The caller holds the backend's lock."""
-    table = index.table
-    keys, _ = table.sorted_keys()
+class KeyOrder:
+    """Each index's keys in code-point order, for the vectors table, cached per index and table version.
+
+    The keys are copied under the backend's lock but sorted outside it: sorting a million keys takes about a second,
+    and a console polling an index that the code under test is filling must not hold up its writes for that long.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[tuple[str, float, int], list[str]] = OrderedDict()
+
+    def keys(self, service: S3VectorsService, address: Address) -> list[str] | None:
+        """The index's keys in order, as of one moment (None when there is no such index)."""
+        with service.backend.lock:
+            located = locate(service, *address)
+            if located is None:
+                return None
+            index = located[1]
+            identity = (index.arn, index.creation_time.timestamp(), index.table.version)
+            with self._lock:
+                cached = self._entries.get(identity)
+            unsorted = list(index.table.keys) if cached is None else None
+        if cached is not None:
+            return cached
+        assert unsorted is not None
+        unsorted.sort()
+        with self._lock:
+            self._entries[identity] = unsorted
+            while len(self._entries) > CACHED_KEY_ORDERS:
+                self._entries.popitem(last=False)
+        return unsorted
+
+
+def vectors_page(
+    service: S3VectorsService, order: KeyOrder, address: Address, offset: int, limit: int, prefix: str
+) -> dict[str, Any] | None:
+    """A page of the index's vectors in key order (a person wants one; ListVectors promises none), optionally only
+    the keys starting with ``prefix`` (None when there is no such index)."""
+    keys = order.keys(service, address)
+    if keys is None:
+        return None
     start, stop = 0, len(keys)
     if prefix:
         start = bisect.bisect_left(keys, prefix)
@@ -132,21 +172,29 @@ def vectors_page(index: Index, offset: int, limit: int, prefix: str) -> dict[str
     limit = max(1, min(limit, MAX_PAGE))
     offset = max(0, offset)
     rows = []
-    for key in keys[start + offset : min(stop, start + offset + limit)]:
-        row = table.row_of[key]
-        rows.append(
-            {
-                "key": key,
-                "metadata": _metadata(table.metadata[row]),
-                "data": _components(table.data[row, :SHOWN_COMPONENTS]),
-            }
-        )
+    with service.backend.lock:
+        located = locate(service, *address)
+        if located is None:
+            return None
+        table = located[1].table
+        for key in keys[start + offset : min(stop, start + offset + limit)]:
+            row = table.row_of.get(key)
+            if row is None:
+                continue  # deleted since the keys were copied: the next poll shows the new order
+            rows.append(
+                {
+                    "key": key,
+                    "metadata": _metadata(table.metadata[row]),
+                    "data": _components(table.data[row, :SHOWN_COMPONENTS]),
+                }
+            )
+        dimension = table.dimension
     return {
         "total": stop - start,
         "offset": offset,
         "limit": limit,
-        "dimension": table.dimension,
-        "shownComponents": min(SHOWN_COMPONENTS, table.dimension),
+        "dimension": dimension,
+        "shownComponents": min(SHOWN_COMPONENTS, dimension),
         "vectors": rows,
     }
 
