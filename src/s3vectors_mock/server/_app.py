@@ -27,7 +27,7 @@ from ..operations import MAX_BODY_BYTES
 from ._identity import signed_scope
 from ._json import dumps
 from ._routing import RequestError, Route, Router, body_members, bound_members
-from .console import Console, is_console_path
+from .console import Console, console_redirect, is_console_path
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -130,6 +130,8 @@ class S3VectorsApp:
         raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
         if raw_path.startswith(CONTROL_PREFIX):
             return await self._control(method, raw_path, receive, scope["query_string"])
+        if raw_path == CONTROL_PREFIX[:-1] and method == "GET":
+            return console_redirect()  # a person typing the console's address without its final slash
         raw_query: bytes = scope["query_string"]
         query = parse_qsl(raw_query.decode("latin-1"), keep_blank_values=True) if raw_query else []
         try:

@@ -153,6 +153,24 @@ def test_index_page_shows_configuration_and_vectors(page: Page) -> None:
     assert not tab.locator("#text-search").is_hidden()  # the index has a full-text key
 
 
+def test_an_index_that_goes_away_and_comes_back(page: Page, server: Any) -> None:
+    client = http_client(server.url)
+    client.create_vector_bucket(vectorBucketName="comes-and-goes")
+    tab = page.open(f"{CONSOLE}indexes/{ACCOUNT}/us-east-1/comes-and-goes/idx")
+    notice = tab.locator("#gone")
+    sync_api.expect(notice).to_contain_text("does not exist", timeout=WAIT)
+    client.create_index(
+        vectorBucketName="comes-and-goes", indexName="idx", dataType="float32", dimension=2, distanceMetric="cosine"
+    )
+    client.put_vectors(
+        vectorBucketName="comes-and-goes", indexName="idx", vectors=[{"key": "back", "data": {"float32": [1, 0]}}]
+    )
+    tab.wait_for_selector(".vector-row", timeout=WAIT)
+    assert notice.is_hidden() and texts(tab, ".vector-row .key") == ["back"]
+    client.delete_index(vectorBucketName="comes-and-goes", indexName="idx")
+    sync_api.expect(notice).to_be_visible(timeout=WAIT)
+
+
 def test_stored_markup_is_shown_as_text(page: Page) -> None:
     tab = page.open(f"{CONSOLE}indexes/{ACCOUNT}/us-east-1/hostile/markup")
     tab.wait_for_selector(".vector-row", timeout=WAIT)

@@ -79,6 +79,11 @@ def test_nothing_else_is_served(raw: RawHTTP, path: str) -> None:
     assert "error" in answer.json
 
 
+def test_the_address_without_its_final_slash_redirects(raw: RawHTTP) -> None:
+    answer = raw.request("GET", "/_s3vectors-mock")
+    assert (answer.status, answer.headers["location"]) == (308, "/_s3vectors-mock/")
+
+
 def test_methods(raw: RawHTTP) -> None:
     assert raw.request("POST", "/_s3vectors-mock/").status == 405
     assert raw.request("DELETE", "/_s3vectors-mock/api/overview").status == 405

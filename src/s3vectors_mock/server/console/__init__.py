@@ -3,6 +3,6 @@ vectors, console queries with a 2-D map, and the call log. See ``_routes`` for t
 
 from __future__ import annotations
 
-from ._routes import Console, is_console_path
+from ._routes import Console, console_redirect, is_console_path
 
-__all__ = ["Console", "is_console_path"]
+__all__ = ["Console", "console_redirect", "is_console_path"]

@@ -89,6 +89,13 @@ def _int(query: dict[str, list[str]], name: str, default: int) -> int:
         return default
 
 
+def console_redirect() -> WireAnswer:
+    """GET /_s3vectors-mock (no final slash): a permanent redirect to the overview."""
+    answer = _answer(308, "text/plain; charset=utf-8", b"")
+    answer.headers["location"] = "/_s3vectors-mock/"
+    return answer
+
+
 def is_console_path(endpoint: bytes) -> bool:
     """Whether a path after /_s3vectors-mock/ is the console's (the server's own health and reset are not)."""
     first = endpoint.split(b"/", 1)[0]

@@ -18,7 +18,6 @@ const state = {
   projection: null,
   lastQuery: null,
   lastResult: null,
-  gone: false,
 };
 
 const $ = (id) => document.getElementById(id);
@@ -404,20 +403,27 @@ async function submitQuery() {
 
 // ---- live updates ------------------------------------------------------------------------------------------------
 
+async function indexExists() {
+  const overview = await getJSON("api/overview");
+  return overview.namespaces.some(
+    (namespace) =>
+      namespace.account === ACCOUNT &&
+      namespace.region === REGION &&
+      namespace.buckets.some((bucket) => bucket.name === BUCKET && bucket.indexes.some((index) => index.name === INDEX)),
+  );
+}
+
 async function refresh() {
-  if (state.gone) return;
-  let detail;
-  try {
-    detail = await getJSON(API);
-  } catch (error) {
-    if (error.status === 404) {
-      state.gone = true;
-      $("gone").textContent = "This index does not exist (any more). Its bucket or the index itself may have been deleted, or the server reset.";
-      $("gone").classList.remove("hidden");
-      return;
-    }
-    throw error;
+  // Whether the index exists is read from the overview (always 200), so that a deleted index is a notice on the
+  // page rather than a failed request in the browser's console.
+  const exists = await indexExists();
+  $("gone").classList.toggle("hidden", exists);
+  if (!exists) {
+    state.version = null; // if it comes back (a test creates it again), everything is reloaded
+    $("gone").textContent = "This index does not exist (any more): the index or its bucket was deleted, or the server was reset.";
+    return;
   }
+  const detail = await getJSON(API);
   state.detail = detail;
   state.unfilterable = new Set(detail.nonFilterableMetadataKeys);
   renderConfig(detail);
