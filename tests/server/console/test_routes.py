@@ -3,6 +3,7 @@ must never do (change state, log its own requests, leak markup, serve files outs
 
 from __future__ import annotations
 
+import array
 import json
 from typing import Any
 from urllib.parse import quote
@@ -215,6 +216,16 @@ def test_call_parameters_abbreviate_vector_data(s3vectors_server: Any, raw: RawH
     records = put["params"]["vectors"]
     assert records[0] == {"key": "k0", "data": {"float32": {"first": [1.0] * 4, "count": 8}}, "metadata": {"n": 0}}
     assert len(records) == 6 and records[-1] == "… 2 more records"
+
+
+def test_compacted_vector_data_is_abbreviated_too(s3vectors_server: Any, raw: RawHTTP) -> None:
+    # The log keeps older vector data as array("f") (see _calls.py); the console shows it like a list.
+    compact = array.array("f", [0.25] * 100_000)
+    s3vectors_server.service.calls.append(
+        CallRecord("PutVectors", {"vectors": [{"key": "k", "data": {"float32": compact}}]}, "us-east-1")
+    )
+    (call,) = get(raw, "/_s3vectors-mock/api/calls")["calls"]
+    assert call["params"]["vectors"] == [{"key": "k", "data": {"float32": {"first": [0.25] * 4, "count": 100_000}}}]
 
 
 def test_odd_parameters_of_invalid_calls_still_show(s3vectors_server: Any, raw: RawHTTP) -> None:

@@ -7,7 +7,9 @@ of them changes anything: lookups go through ``namespaces.get``, never ``Backend
 
 from __future__ import annotations
 
+import array
 import bisect
+import itertools
 import threading
 from collections import OrderedDict
 from datetime import datetime
@@ -210,8 +212,8 @@ def _abbreviated_values(values: Any) -> Any:
     """Vector data as a person wants to see it in a log: the first few values and how many there are."""
     try:
         count = len(values)
-        head = [float(value) for value in list(values)[:SHOWN_VALUES]]
-    except (TypeError, ValueError):
+        head = [float(value) for value in itertools.islice(values, SHOWN_VALUES)]
+    except (TypeError, ValueError, OverflowError):
         return _plain(values)
     if count <= SHOWN_VALUES:
         return head
@@ -229,7 +231,7 @@ def _plain(value: Any, depth: int = 0) -> Any:
         return "…"
     if isinstance(value, dict):
         return {str(name): _plain(item, depth + 1) for name, item in list(value.items())[:100]}
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, (list, tuple, array.array)):  # array: vector data the call log compacted
         items = [_plain(item, depth + 1) for item in value[:100]]
         return [*items, f"… {len(value) - 100} more"] if len(value) > 100 else items
     if isinstance(value, datetime):
