@@ -246,6 +246,11 @@ def test_full_text_query(page: Page) -> None:
     tab.wait_for_selector(".hit-row", timeout=WAIT)
     assert set(texts(tab, ".hit-key")) == {"cat", "fox", "dog"}
     assert texts(tab, ".hit-key")[0] == "cat"  # nearest and a text match: first by fused rank
+    tab.fill("#query-vector", "")  # text alone: BM25 only, no distances
+    tab.fill("#query-text", "lazy")
+    tab.click("#run-query")
+    sync_api.expect(tab.locator(".hit-key")).to_have_text(["dog"], timeout=WAIT)
+    assert texts(tab, ".hit-distance") == ["—"]
 
 
 def test_vectors_are_paged_and_filtered_by_prefix(page: Page, server: Any) -> None:

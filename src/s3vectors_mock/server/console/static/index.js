@@ -280,10 +280,14 @@ function parseVector(text) {
 function readForm() {
   const form = {};
   const source = document.querySelector("input[name=source]:checked").value;
+  // A full-text query may go without a vector; any other query needs one.
+  const text = $("query-text").value;
+  const textOnly = Boolean(text && state.detail && state.detail.fullTextKeys.length);
   if (source === "key") {
-    form.key = $("query-key").value;
-    if (!form.key) throw new Error("Enter the key of a stored vector (or query by vector).");
-  } else {
+    const key = $("query-key").value;
+    if (key) form.key = key;
+    else if (!textOnly) throw new Error("Enter the key of a stored vector (or query by vector).");
+  } else if ($("query-vector").value.trim() || !textOnly) {
     form.vector = parseVector($("query-vector").value);
   }
   const filter = $("query-filter").value.trim();
@@ -296,8 +300,7 @@ function readForm() {
   }
   const topK = $("query-topk").value.trim();
   form.topK = /^-?\d+$/.test(topK) ? Number(topK) : topK;
-  const text = $("query-text").value;
-  if (text && state.detail && state.detail.fullTextKeys.length) {
+  if (textOnly) {
     form.queryText = { metadataKey: $("query-text-key").value, text };
   }
   return form;
