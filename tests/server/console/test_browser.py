@@ -52,7 +52,10 @@ def server() -> Iterator[Any]:
 def browser() -> Iterator[Any]:
     playwright = sync_api.sync_playwright().start()
     try:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        # As root in CI (no sandbox) and in containers whose /dev/shm is small.
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"]
+        )
         yield launched
         launched.close()
     finally:
@@ -309,7 +312,9 @@ def test_sigterm_stops_the_server_within_2s_with_a_console_open(browser: Any) ->
             started = time.monotonic()
             process.process.send_signal(signal.SIGTERM)
             assert process.process.wait(10) == 0
-            assert time.monotonic() - started < 2.0
+            stopped_after = time.monotonic() - started
+            print(f"stopped {stopped_after:.2f} s after SIGTERM with a console tab open")
+            assert stopped_after < 2.0
         finally:
             context.close()
 
