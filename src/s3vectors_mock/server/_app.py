@@ -165,7 +165,7 @@ class S3VectorsApp:
             if body is not None:  # an oversized body is not parsed: the service answers its size first
                 params.update(body_members(route.operation, body))
         except RequestError as error:
-            self.service.calls.append(CallRecord(route.name, {}, caller.region, error.code, account=caller.account))
+            self.service.calls.append(CallRecord(route.name, {}, caller.region, error.code))
             return _request_error(error)
         return self.service.answer_on_wire(route.name, params, caller, body_size=size, encode=dumps)
 
