@@ -41,7 +41,9 @@ def seed_hostile(url: str) -> None:
     client.create_index(
         vectorBucketName="hostile", indexName="markup", dataType="float32", dimension=3, distanceMetric="euclidean"
     )
-    client.put_vectors(vectorBucketName="hostile", indexName="markup", vectors=[HOSTILE, *MOVIES[:2]])
+    # And the longest key and a long metadata value, which must not stretch the page beyond the window.
+    longest = {"key": "k" * 1024, "data": {"float32": [0.3, 0.2, 0.9]}, "metadata": {"note": "word " * 300}}
+    client.put_vectors(vectorBucketName="hostile", indexName="markup", vectors=[HOSTILE, longest, *MOVIES[:2]])
 
 
 def seed_movies(url: str, *, hostile: bool = False) -> Any:

@@ -183,6 +183,8 @@ def test_stored_markup_is_shown_as_text(page: Page) -> None:
     tab.wait_for_selector(".hit-row", timeout=WAIT)
     assert tab.locator("img").count() == 0 and tab.locator("main b", has_text="bold").count() == 0
     assert "pwned" not in tab.title()
+    assert "k" * 1024 in texts(tab, ".hit-key")
+    assert tab.evaluate("document.documentElement.scrollWidth") <= 1280  # a 1,024-character key wraps
 
 
 def test_a_query_lists_its_hits_in_order_with_distances_and_draws_them(page: Page, server: Any) -> None:
@@ -206,6 +208,7 @@ def test_a_query_lists_its_hits_in_order_with_distances_and_draws_them(page: Pag
     assert tab.locator("#projection-map circle.hit").count() == 3
     assert tab.locator("#projection-query").count() == 1
     assert "3 hits" in tab.inner_text("#results-note")
+    assert tab.evaluate("document.documentElement.scrollWidth") <= 1280
 
 
 def test_query_by_a_stored_key_from_the_table(page: Page) -> None:
@@ -293,6 +296,7 @@ def test_call_log_newest_first_with_parameters_on_demand(page: Page, server: Any
     assert "GetIndex" in second.inner_text() and "success" in second.inner_text()
     assert re.fullmatch(r"\d\d:\d\d:\d\d\.\d{3}", first.locator("td").nth(1).inner_text())
     first.click()
+    assert tab.evaluate("document.documentElement.scrollWidth") <= 1280
     sync_api.expect(tab.locator("pre.params")).to_contain_text('"indexName": "missing"', timeout=WAIT)
     tab.fill("#operation-filter", "PutVectors")
     sync_api.expect(tab.locator("tr.call").first).to_contain_text("PutVectors", timeout=WAIT)

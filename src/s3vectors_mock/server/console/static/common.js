@@ -100,6 +100,16 @@ function encryptionLabel(encryption) {
   return "SSE-KMS";
 }
 
+// A key in a table cell: at most three lines shown (a key may be 1,024 characters), all of it on hover.
+function keyText(key, className) {
+  return el("span", { class: className ? "clamp " + className : "clamp", title: key, text: key });
+}
+
+// A label on the map: short, so that it stays near its point.
+function shortLabel(text) {
+  return text.length > 28 ? text.slice(0, 27) + "…" : text;
+}
+
 function scalar(value) {
   return typeof value === "string" ? value : JSON.stringify(value);
 }

@@ -133,7 +133,7 @@ function renderVectors(page) {
           el(
             "tr",
             { class: "vector-row" },
-            el("td", { class: "key", text: vector.key }),
+            el("td", { class: "key" }, keyText(vector.key)),
             el("td", {}, metadataChips(vector.metadata, state.unfilterable)),
             el("td", { class: "components mono", text: "[" + vector.data.map(component).join(", ") + more + "]" }),
             el(
@@ -221,7 +221,7 @@ function drawProjection() {
         { class: "point-labels" },
         points
           .filter((point) => !hitKeys.has(point.key))
-          .map((point) => svg("text", { class: "point-label", ...beside(x(point.x), y(point.y) + 4, 7), text: point.key })),
+          .map((point) => svg("text", { class: "point-label", ...beside(x(point.x), y(point.y) + 4, 7), text: shortLabel(point.key) })),
       ),
     );
   }
@@ -239,7 +239,7 @@ function drawProjection() {
             {},
             svg("circle", { class: "hit", cx: x(hit.x).toFixed(1), cy: y(hit.y).toFixed(1), r: 6 }, svg("title", { text: `#${rank + 1} ${hit.key} · ${distance(hit.distance)}` })),
             rank < 10 || points.length <= LABELLED_POINTS
-              ? svg("text", { class: "hit-label", ...beside(x(hit.x), y(hit.y) - 6, 8), text: points.length <= LABELLED_POINTS ? `${rank + 1} · ${hit.key}` : String(rank + 1) })
+              ? svg("text", { class: "hit-label", ...beside(x(hit.x), y(hit.y) - 6, 8), text: points.length <= LABELLED_POINTS ? `${rank + 1} · ${shortLabel(hit.key)}` : String(rank + 1) })
               : null,
           ),
         ),
@@ -354,7 +354,7 @@ function renderResults(result) {
             "tr",
             { class: "hit-row" },
             el("td", { class: "rank", text: rank + 1 }),
-            el("td", { class: "key" }, el("span", { class: "hit-swatch" }), el("span", { class: "hit-key", text: hit.key })),
+            el("td", { class: "key" }, el("span", { class: "hit-swatch" }), keyText(hit.key, "hit-key")),
             el("td", { class: "num mono hit-distance", text: distance(hit.distance) }),
             scored ? el("td", { class: "num mono", text: hit.scores && hit.scores.fused !== undefined ? hit.scores.fused.toFixed(5) : scoreText(hit.scores) }) : null,
             el("td", {}, metadataChips(hit.metadata, state.unfilterable)),
