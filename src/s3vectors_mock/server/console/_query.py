@@ -119,4 +119,4 @@ def error_json(error: ServiceError | ConsoleError) -> dict[str, Any]:
     return {"error": {"code": error.code, "message": error.message, "status": error.status}}
 
 
-__all__ = ["ConsoleError", "ServiceError", "error_json", "run_query"]
+__all__ = ["ConsoleError", "error_json", "run_query"]
