@@ -69,7 +69,7 @@ def test_the_sample_is_bounded_and_stable() -> None:
 
 def test_an_empty_index_and_a_cosine_index() -> None:
     empty = project(index_with(0))
-    assert empty.keys == [] and empty.as_json()["points"] == [] and empty.explained == (0.0, 0.0)
+    assert empty.keys == [] and empty.payload["points"] == [] and empty.explained == (0.0, 0.0)
     cosine = project(index_with(10, metric="cosine"))
     assert cosine.normalize
     # Cosine maps directions: a vector and a multiple of it land on the same spot.

@@ -9,6 +9,7 @@ table version: each poll of an unchanged index reuses it, and a query places its
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -45,7 +46,9 @@ class Projection:
         placed: Floats = (rows - self.mean) @ self.axes
         return placed
 
-    def as_json(self) -> dict[str, Any]:
+    @functools.cached_property
+    def payload(self) -> dict[str, Any]:
+        """The map as the projection endpoint answers it, built once (the page polls an unchanged index often)."""
         return {
             "total": self.total,
             "sampled": len(self.keys),

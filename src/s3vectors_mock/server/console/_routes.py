@@ -176,7 +176,7 @@ class Console:
         if projection is None:
             projection = compute(sample)
             self.projections.store(identity, projection)
-        return json_answer(projection.as_json())
+        return json_answer(projection.payload)
 
     def _query(self, request: ConsoleRequest, address: tuple[str, str, str, str]) -> WireAnswer:
         try:
