@@ -24,7 +24,7 @@ HOSTILE_KEY = "<img src=x onerror=\"document.title='pwned'\">"
 HOSTILE: dict[str, Any] = {
     "key": HOSTILE_KEY,
     "data": {"float32": [0.3, 0.3, 0.9]},
-    "metadata": {"genre": "<b>bold</b><script>x()</script>"},
+    "metadata": {"genre": "<b>bold</b><script>x()</script>", "<i>k</i>": "v"},
 }
 ACCOUNT = "123456789012"
 OTHER_ACCOUNT = "444455556666"

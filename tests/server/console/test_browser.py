@@ -181,7 +181,9 @@ def test_stored_markup_is_shown_as_text(page: Page) -> None:
     assert "<b>bold</b><script>x()</script>" in tab.inner_text("#vectors")
     tab.locator(".vector-row", has_text="onerror").get_by_role("button", name="Query").click()
     tab.wait_for_selector(".hit-row", timeout=WAIT)
+    assert "<i>k</i>: v" in tab.inner_text("#vectors")  # a metadata key is text too
     assert tab.locator("img").count() == 0 and tab.locator("main b", has_text="bold").count() == 0
+    assert tab.locator("main i", has_text="k").count() == 0  # (the legend's swatches are empty <i>s)
     assert "pwned" not in tab.title()
     assert "k" * 1024 in texts(tab, ".hit-key")
     assert tab.evaluate("document.documentElement.scrollWidth") <= 1280  # a 1,024-character key wraps
