@@ -49,7 +49,9 @@ def fresh_index(dimension: int) -> Index:
 
 def backend_with(keys: list[str], matrix: Any, metadata: list[Any]) -> Backend:
     backend = Backend()
-    bucket = Bucket("bench", f"arn:aws:s3vectors:{REGION}:{ACCOUNT}:bucket/bench", now(), {"sseType": "AES256"})
+    bucket = Bucket(
+        "bench", f"arn:aws:s3vectors:{REGION}:{ACCOUNT}:bucket/bench", now(), {"sseType": "AES256"}, "ENHANCED"
+    )
     index = fresh_index(matrix.shape[1])
     index.store(keys, matrix, metadata)
     bucket.indexes["bench"] = index

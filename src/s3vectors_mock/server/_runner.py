@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 
 from .._hooks import served_endpoints
 from .._service import S3VectorsService
-from ._app import S3VectorsApp
 from ._protocol import service_style_protocol
 
 if TYPE_CHECKING:
@@ -100,11 +99,13 @@ def server_for(app: Any) -> uvicorn.Server:
     """A ``uvicorn.Server`` for ``app`` as server mode runs it (the benchmark's floor server uses the same)."""
     try:
         import uvicorn
+
+        protocol = service_style_protocol()  # imports httptools
     except ImportError as missing:
         raise ImportError(INSTALL_HINT) from missing
     config = uvicorn.Config(
         app,
-        http=service_style_protocol(),
+        http=protocol,
         lifespan="off",
         log_config=None,  # leave the host process's logging as it is
         access_log=False,
@@ -118,7 +119,14 @@ def server_for(app: Any) -> uvicorn.Server:
 def start_server(
     service: S3VectorsService, host: str = "127.0.0.1", port: int = 0, *, mock: Any = None
 ) -> ServerHandle:
-    """Serve ``service`` over HTTP on ``host:port`` (0: a free port) until the handle's ``stop()``."""
+    """Serve ``service`` over HTTP on ``host:port`` (0: a free port) until the handle's ``stop()``.
+
+    Raises ImportError with the install hint when the server extra is missing.
+    """
+    try:  # the app reads JSON with orjson: imported here, so that the CLI's --help needs none of the web stack
+        from ._app import S3VectorsApp
+    except ImportError as missing:
+        raise ImportError(INSTALL_HINT) from missing
     return _run_in_thread(server_for(S3VectorsApp(service)), host, port, service, mock)
 
 
