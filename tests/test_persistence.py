@@ -401,7 +401,7 @@ def test_saving_again_replaces_the_previous_save(source: S3VectorsMock, tmp_path
 def test_the_format_is_plain_json_and_npy(source: S3VectorsMock, tmp_path: pathlib.Path) -> None:
     save_state(backend_of(source), tmp_path)
     state = json.loads((tmp_path / "state.json").read_text("utf-8"))
-    assert state["format"] == "s3vectors-mock-state" and state["formatVersion"] == 1
+    assert state["format"] == "s3vectors-mock-state" and state["formatVersion"] == 2
     namespace = next(n for n in state["namespaces"] if (n["account"], n["region"]) == (ACCOUNT, "us-east-1"))
     bucket = next(b for b in namespace["buckets"] if b["name"] == "plain")
     described = {index["name"]: index["vectors"] for index in bucket["indexes"]}

@@ -8,6 +8,8 @@ A state directory holds::
     data-<token>/keys-<n>.json      index n's keys, a JSON array in row order
     data-<token>/metadata-<n>.json  index n's metadata, a JSON array in row order (null for none); only written
                                     when some vector of the index has metadata
+    journal-<token>.log             the changes made since this snapshot (format 2; see ``_journal``), named by
+                                    ``state.json``: the state is the snapshot plus its journal replayed
 
 An index without vectors has no files. Indexes are numbered in the order they are written, and ``state.json``
 names each index's number, so the files never depend on (possibly awkward) bucket or index names.
@@ -42,14 +44,18 @@ from ._store import Backend, Bucket, Index, Namespace
 from .engine.table import Matrix, VectorTable
 
 FORMAT = "s3vectors-mock-state"
-FORMAT_VERSION = 1
+# 2: state.json names the journal of changes made since the snapshot. Version 1 (no journal) still loads.
+FORMAT_VERSION = 2
 STATE_FILE = "state.json"
 DATA_PREFIX = "data-"
+JOURNAL_PREFIX = "journal-"
+JOURNAL_SUFFIX = ".log"
 TEMPORARY_STATE_PREFIX = ".state.json.tmp-"
 TOKEN_HEX_BYTES = 8
 # Only entries named exactly like ours are ever removed, whatever else someone keeps in the state directory.
 OUR_DATA = re.compile(rf"{DATA_PREFIX}[0-9a-f]{{{2 * TOKEN_HEX_BYTES}}}")
 OUR_TEMPORARY_STATE = re.compile(rf"{re.escape(TEMPORARY_STATE_PREFIX)}[0-9a-f]{{{2 * TOKEN_HEX_BYTES}}}")
+OUR_JOURNAL = re.compile(rf"{JOURNAL_PREFIX}[0-9a-f]{{{2 * TOKEN_HEX_BYTES}}}{re.escape(JOURNAL_SUFFIX)}")
 
 
 class CorruptStateError(ValueError):
@@ -59,9 +65,15 @@ class CorruptStateError(ValueError):
 # ---- saving ------------------------------------------------------------------------------------------------------
 
 
-def save_state(backend: Backend, directory: pathlib.Path) -> None:
+def new_journal_name() -> str:
+    return JOURNAL_PREFIX + secrets.token_hex(TOKEN_HEX_BYTES) + JOURNAL_SUFFIX
+
+
+def save_state(backend: Backend, directory: pathlib.Path, journal: str | None = None) -> None:
     """Write the whole state of ``backend`` to ``directory`` (created if needed), replacing what it held.
 
+    ``journal``: the name of the journal file (in ``directory``, already created and synced) that holds the changes
+    made after this snapshot; every other journal is removed with the old data once the new state is committed.
     Runs under the backend's lock, so the saved state is one consistent moment between two calls.
     """
     directory = pathlib.Path(directory)
@@ -77,6 +89,7 @@ def save_state(backend: Backend, directory: pathlib.Path) -> None:
                 "format": FORMAT,
                 "formatVersion": FORMAT_VERSION,
                 "data": data_name,
+                "journal": journal,
                 "namespaces": [_namespace_state(namespace, writer) for namespace in backend.namespaces.values()],
             }
             _fsync_directory(data_directory)
@@ -88,7 +101,7 @@ def save_state(backend: Backend, directory: pathlib.Path) -> None:
             raise
         _fsync_directory(directory)
         # Still under the lock: a concurrent save of the same backend must not remove the data directory it commits.
-        _remove_leftovers(directory, keep=data_name)
+        _remove_leftovers(directory, keep={data_name, journal})
 
 
 class _DataWriter:
@@ -196,20 +209,27 @@ def _fsync_directory(directory: pathlib.Path) -> None:
         os.close(descriptor)
 
 
-def _remove_leftovers(directory: pathlib.Path, keep: str) -> None:
-    """Remove older data directories and the temporary files of interrupted saves; nothing else is touched."""
+fsync_directory = _fsync_directory
+
+
+def _remove_leftovers(directory: pathlib.Path, keep: set[str | None]) -> None:
+    """Remove older data directories and journals and the temporary files of interrupted saves; nothing else is
+    touched."""
     for entry in directory.iterdir():
-        if OUR_DATA.fullmatch(entry.name) and entry.name != keep and entry.is_dir():
+        if entry.name in keep:
+            continue
+        if OUR_DATA.fullmatch(entry.name) and entry.is_dir():
             shutil.rmtree(entry, ignore_errors=True)
-        elif OUR_TEMPORARY_STATE.fullmatch(entry.name) and entry.is_file():
+        elif (OUR_TEMPORARY_STATE.fullmatch(entry.name) or OUR_JOURNAL.fullmatch(entry.name)) and entry.is_file():
             entry.unlink(missing_ok=True)
 
 
 # ---- loading -----------------------------------------------------------------------------------------------------
 
 
-def load_state(backend: Backend, directory: pathlib.Path) -> None:
-    """Replace everything ``backend`` holds with the state saved in ``directory``.
+def load_state(backend: Backend, directory: pathlib.Path) -> str | None:
+    """Replace everything ``backend`` holds with the snapshot saved in ``directory``; the name of its journal
+    (None: none), whose records the caller replays (see ``_state_dir``).
 
     A missing directory, or one without ``state.json``, holds no state: the backend is left empty. Raises
     ``ValueError`` for a state written by a newer format version, and :class:`CorruptStateError` (a ``ValueError``)
@@ -219,14 +239,15 @@ def load_state(backend: Backend, directory: pathlib.Path) -> None:
     if directory.exists() and not directory.is_dir():
         raise NotADirectoryError(f"state directory {directory} is not a directory")
     state_path = directory / STATE_FILE
-    namespaces = _read_state(state_path) if state_path.exists() else {}
+    namespaces, journal = _read_state(state_path) if state_path.exists() else ({}, None)
     with backend.lock:
         # reset() also forgets pagination tokens and write-rate windows, which belong to the state being replaced.
         backend.reset()
         backend.namespaces.update(namespaces)
+    return journal
 
 
-def _read_state(path: pathlib.Path) -> dict[tuple[str, str], Namespace]:
+def _read_state(path: pathlib.Path) -> tuple[dict[tuple[str, str], Namespace], str | None]:
     try:
         state = json.loads(path.read_bytes().decode("utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as error:
@@ -245,18 +266,28 @@ def _read_state(path: pathlib.Path) -> dict[tuple[str, str], Namespace]:
     data_name = reader.get(state, "data", str)
     if not OUR_DATA.fullmatch(data_name):  # never a path that leads out of the state directory
         reader.fail("data", f"invalid data directory name {data_name!r}")
+    journal = reader.get(state, "journal", str, optional=True) if version >= 2 else None
+    if journal is not None and not OUR_JOURNAL.fullmatch(journal):
+        reader.fail("journal", f"invalid journal name {journal!r}")
+    if journal is not None and not (path.parent / journal).is_file():
+        reader.fail("journal", f"the journal {path.parent / journal} is missing")
     loader = _DataReader(path.parent / data_name)
     namespaces: dict[tuple[str, str], Namespace] = {}
     for position, entry in enumerate(reader.get(state, "namespaces", list)):
         namespace = _read_namespace(reader.at(f"namespaces[{position}]"), entry, loader)
-        namespaces[(namespace.account, namespace.region)] = namespace
-    return namespaces
+        key = (namespace.account, namespace.region)
+        if key in namespaces:
+            reader.fail(f"namespaces[{position}]", f"account {key[0]} in {key[1]} is named twice")
+        namespaces[key] = namespace
+    return namespaces, journal
 
 
 def _read_namespace(reader: _Reader, entry: Any, loader: _DataReader) -> Namespace:
     namespace = Namespace(reader.get(entry, "account", str), reader.get(entry, "region", str))
     for position, bucket_entry in enumerate(reader.get(entry, "buckets", list)):
         bucket = _read_bucket(reader.at(f"buckets[{position}]"), bucket_entry, loader)
+        if bucket.name in namespace.buckets:  # keeping either would silently drop the other's indexes and vectors
+            reader.fail(f"buckets[{position}].name", f"the bucket {bucket.name!r} is named twice")
         namespace.buckets[bucket.name] = bucket
     return namespace
 
@@ -273,6 +304,8 @@ def _read_bucket(reader: _Reader, entry: Any, loader: _DataReader) -> Bucket:
     )
     for position, index_entry in enumerate(reader.get(entry, "indexes", list)):
         index = _read_index(reader.at(f"indexes[{position}]"), index_entry, bucket.name, loader)
+        if index.name in bucket.indexes:
+            reader.fail(f"indexes[{position}].name", f"the index {index.name!r} is named twice")
         bucket.indexes[index.name] = index
     return bucket
 

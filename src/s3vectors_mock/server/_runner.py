@@ -24,7 +24,10 @@ if TYPE_CHECKING:
 
 
 STARTUP_TIMEOUT = 30.0
-# How long stop() lets requests in flight finish before closing their connections.
+# How long stop() lets requests in flight finish before it closes every connection (stalled or slow clients
+# included), so that a server stops promptly whatever its clients do; docker kills 10 s after SIGTERM.
+SHUTDOWN_GRACE = 1.0
+# uvicorn's own limit, after which it cancels the tasks still running (an operation in a worker thread).
 GRACEFUL_SHUTDOWN = 5
 INSTALL_HINT = "the s3vectors-mock server needs its web stack: pip install 's3vectors-mock[server]'"
 
@@ -69,6 +72,7 @@ class ServerHandle:
         self._server = server
         self._thread = thread
         self._socket = sock
+        self._loop: asyncio.AbstractEventLoop | None = None  # set by the server thread
         self.service = service
         self.mock = mock
         self.host, self.port = sock.getsockname()[:2]
@@ -78,9 +82,14 @@ class ServerHandle:
     def running(self) -> bool:
         return self._thread.is_alive()
 
-    def stop(self) -> None:
-        """Stop accepting connections, let requests in flight finish (up to 5 s), and join the server thread."""
+    def stop(self, grace: float = SHUTDOWN_GRACE) -> None:
+        """Stop accepting connections, let requests in flight finish for up to ``grace`` seconds, then close every
+        connection still open (a client that stalled mid-request gets no answer), and join the server thread."""
         self._server.should_exit = True
+        loop = self._loop
+        if loop is not None and self._thread.is_alive():
+            with contextlib.suppress(RuntimeError):  # the loop has already closed
+                loop.call_soon_threadsafe(loop.call_later, grace, _close_connections, self._server)
         self._thread.join()
         self._socket.close()
         served_endpoints.remove(self.port)
@@ -93,6 +102,27 @@ class ServerHandle:
 
     def __repr__(self) -> str:
         return f"<s3vectors-mock server {self.url}{'' if self.running else ' (stopped)'}>"
+
+
+def _close_connections(server: uvicorn.Server) -> None:
+    """Close the transport of every open connection: a request still being read then reads as a disconnect (the
+    app drops it quietly), and uvicorn's shutdown no longer waits for it."""
+    for connection in list(server.server_state.connections):
+        transport = getattr(connection, "transport", None)
+        if transport is not None:
+            transport.close()
+
+
+def check_web_stack() -> None:
+    """Raise ImportError with the install hint unless the server extra is installed."""
+    try:
+        import uvicorn  # noqa: F401
+
+        from ._app import S3VectorsApp  # noqa: F401  (orjson)
+
+        service_style_protocol()  # httptools
+    except ImportError as missing:
+        raise ImportError(INSTALL_HINT) from missing
 
 
 def server_for(app: Any) -> uvicorn.Server:
@@ -139,6 +169,7 @@ def _run_in_thread(
 
     def run() -> None:
         loop = new_event_loop()
+        handle._loop = loop
         try:
             loop.run_until_complete(server.serve(sockets=[sock]))
         except BaseException as error:
