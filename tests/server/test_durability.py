@@ -4,6 +4,7 @@ promptly whatever the clients do, one server per directory, and clear one-line r
 from __future__ import annotations
 
 import json
+import logging
 import selectors
 import signal
 import socket
@@ -264,3 +265,20 @@ def test_damaged_and_unwritable_directories_get_one_line_and_exit_2(tmp_path: Pa
     code, stderr = refused(blocker / "state")
     assert code == 2 and stderr.startswith(f"s3vectors-mock: cannot create the state directory {blocker / 'state'}: ")
     assert stderr.count("\n") == 1
+
+
+def test_stopping_a_server_in_process_closes_stalled_connections(caplog: pytest.LogCaptureFixture) -> None:
+    from s3vectors_mock import S3VectorsMock
+
+    handle = S3VectorsMock().serve()
+    stalled = stalled_connections(handle.port, 12)
+    time.sleep(0.2)
+    began = time.monotonic()
+    with caplog.at_level(logging.DEBUG):
+        handle.stop()
+    took = time.monotonic() - began
+    for connection in stalled:
+        assert connection.recv(100) == b""  # closed, with no answer: the request never arrived whole
+        connection.close()
+    assert took < 2.0 and not handle.running
+    assert not [record for record in caplog.records if record.exc_info], "no traceback (CancelledError) logged"
