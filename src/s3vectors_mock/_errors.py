@@ -241,6 +241,12 @@ def not_implemented(operation: str) -> ServiceError:
     return ServiceError("NotImplemented", NOT_IMPLEMENTED.format(operation=operation))
 
 
+def journal_failed(problem: OSError) -> ServiceError:
+    """A change the server made in memory but could not record in its state directory: answered as the service's
+    500, so the client does not take it for kept."""
+    return ServiceError("InternalServerException", JOURNAL_FAILED.format(problem=problem))
+
+
 def internal_error(operation: str, bug: Exception) -> ServiceError:
     """What the mock answers for a defect of its own: the service's 500, naming the defect."""
     return ServiceError("InternalServerException", INTERNAL_DEFECT.format(operation=operation, defect=repr(bug)))

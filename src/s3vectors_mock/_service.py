@@ -20,7 +20,7 @@ from botocore.model import ServiceModel
 
 from ._calls import CallLog, CallRecord
 from ._client_view import as_client_sees
-from ._errors import JOURNAL_FAILED, ServiceError, internal_error
+from ._errors import ServiceError, internal_error, journal_failed
 from ._faults import Faults
 from ._options import Options
 from ._rates import RATE_LIMITED_OPERATIONS
@@ -187,7 +187,7 @@ class S3VectorsService:
             except OSError as error:
                 # Answered as a failure: the client must not believe the change is kept (it is only in memory).
                 logger.error("s3vectors-mock could not record %s in its state directory: %s", operation, error)
-                raise ServiceError("InternalServerException", JOURNAL_FAILED.format(problem=error)) from None
+                raise journal_failed(error) from None
         return response
 
     def answer_on_wire(
