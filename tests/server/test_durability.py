@@ -267,6 +267,15 @@ def test_damaged_and_unwritable_directories_get_one_line_and_exit_2(tmp_path: Pa
     assert stderr.count("\n") == 1
 
 
+def server_tracebacks(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    """Records with a traceback from the server's side (uvicorn, the mock), not from the client (botocore)."""
+    return [
+        record
+        for record in caplog.records
+        if record.exc_info and record.name.startswith(("uvicorn", "s3vectors_mock", "asyncio"))
+    ]
+
+
 def test_stopping_a_server_in_process_closes_stalled_connections(caplog: pytest.LogCaptureFixture) -> None:
     from s3vectors_mock import S3VectorsMock
 
@@ -281,4 +290,30 @@ def test_stopping_a_server_in_process_closes_stalled_connections(caplog: pytest.
         assert connection.recv(100) == b""  # closed, with no answer: the request never arrived whole
         connection.close()
     assert took < 2.0 and not handle.running
-    assert not [record for record in caplog.records if record.exc_info], "no traceback (CancelledError) logged"
+    assert not server_tracebacks(caplog), "no traceback (CancelledError) logged"
+
+
+def test_stopping_abandons_a_request_still_running_without_a_traceback(caplog: pytest.LogCaptureFixture) -> None:
+    from s3vectors_mock import S3VectorsMock
+
+    mock = S3VectorsMock()
+    handle = mock.serve()
+    mock.inject_latency("ListVectorBuckets", 30)
+    outcome: list[str] = []
+
+    def call() -> None:
+        try:
+            http_client(handle.url).list_vector_buckets()
+        except Exception as error:
+            outcome.append(type(error).__name__)
+
+    caller = threading.Thread(target=call)
+    caller.start()
+    time.sleep(0.5)
+    began = time.monotonic()
+    with caplog.at_level(logging.DEBUG):
+        handle.stop()
+    took = time.monotonic() - began
+    caller.join(10)
+    assert took < 2.5 and outcome and outcome[0] != "AssertionError"
+    assert not server_tracebacks(caplog), "no CancelledError traceback"

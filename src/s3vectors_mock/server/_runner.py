@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import socket
 import threading
 import time
@@ -85,6 +86,9 @@ class ServerHandle:
     def stop(self, grace: float = SHUTDOWN_GRACE) -> None:
         """Stop accepting connections, let requests in flight finish for up to ``grace`` seconds, then close every
         connection still open (a client that stalled mid-request gets no answer), and join the server thread."""
+        # uvicorn cancels what still runs shortly after the connections are closed (a request in an injected
+        # latency); its traceback for each is filtered out (see _QuietCancellation).
+        self._server.config.timeout_graceful_shutdown = grace + 0.5
         self._server.should_exit = True
         loop = self._loop
         if loop is not None and self._thread.is_alive():
@@ -111,6 +115,17 @@ def _close_connections(server: uvicorn.Server) -> None:
         transport = getattr(connection, "transport", None)
         if transport is not None:
             transport.close()
+
+
+class _QuietCancellation(logging.Filter):
+    """Drops uvicorn's traceback for a request task cancelled at shutdown: the request is abandoned on purpose,
+    and its CancelledError says nothing (uvicorn still logs one line saying how many it cancelled)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and isinstance(record.exc_info[1], asyncio.CancelledError))
+
+
+_quiet_cancellation = _QuietCancellation()
 
 
 def check_web_stack() -> None:
@@ -143,6 +158,8 @@ def server_for(app: Any) -> uvicorn.Server:
         server_header=False,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN,
     )
+    if _quiet_cancellation not in logging.getLogger("uvicorn.error").filters:
+        logging.getLogger("uvicorn.error").addFilter(_quiet_cancellation)
     return uvicorn.Server(config)
 
 
