@@ -88,7 +88,8 @@ class ServerHandle:
         connection still open (a client that stalled mid-request gets no answer), and join the server thread."""
         # uvicorn cancels what still runs shortly after the connections are closed (a request in an injected
         # latency); its traceback for each is filtered out (see _QuietCancellation).
-        self._server.config.timeout_graceful_shutdown = grace + 0.5
+        config: Any = self._server.config  # annotated int, used as asyncio.timeout(seconds): any number works
+        config.timeout_graceful_shutdown = grace + 0.5
         self._server.should_exit = True
         loop = self._loop
         if loop is not None and self._thread.is_alive():
