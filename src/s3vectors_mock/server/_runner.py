@@ -84,8 +84,9 @@ class ServerHandle:
         return self._thread.is_alive()
 
     def stop(self, grace: float = SHUTDOWN_GRACE) -> None:
-        """Stop accepting connections, let requests in flight finish for up to ``grace`` seconds, then close every
-        connection still open (a client that stalled mid-request gets no answer), and join the server thread."""
+        """Stop accepting connections, close at once those whose request has not fully arrived (a stalled or slow
+        client gets no answer), let requests being answered finish for up to ``grace`` seconds, then close every
+        connection still open, and join the server thread."""
         # uvicorn cancels what still runs shortly after the connections are closed (a request in an injected
         # latency); its traceback for each is filtered out (see _QuietCancellation).
         config: Any = self._server.config  # annotated int, used as asyncio.timeout(seconds): any number works
@@ -94,7 +95,8 @@ class ServerHandle:
         loop = self._loop
         if loop is not None and self._thread.is_alive():
             with contextlib.suppress(RuntimeError):  # the loop has already closed
-                loop.call_soon_threadsafe(loop.call_later, grace, _close_connections, self._server)
+                loop.call_soon_threadsafe(_close_connections, self._server, True)
+                loop.call_soon_threadsafe(loop.call_later, grace, _close_connections, self._server, False)
         self._thread.join()
         self._socket.close()
         served_endpoints.remove(self.port)
@@ -109,10 +111,15 @@ class ServerHandle:
         return f"<s3vectors-mock server {self.url}{'' if self.running else ' (stopped)'}>"
 
 
-def _close_connections(server: uvicorn.Server) -> None:
-    """Close the transport of every open connection: a request still being read then reads as a disconnect (the
-    app drops it quietly), and uvicorn's shutdown no longer waits for it."""
+def _close_connections(server: uvicorn.Server, unread_only: bool) -> None:
+    """Close the transport of every open connection (``unread_only``: of those whose request is still arriving:
+    uvicorn closes idle ones itself, and would wait for these). A request still being read then reads as a
+    disconnect, which the app drops quietly."""
     for connection in list(server.server_state.connections):
+        cycle = getattr(connection, "cycle", None)
+        # uvicorn's request cycle says whether the body is still expected (both of its HTTP implementations).
+        if unread_only and not (cycle is not None and getattr(cycle, "more_body", False)):
+            continue
         transport = getattr(connection, "transport", None)
         if transport is not None:
             transport.close()
