@@ -265,3 +265,33 @@ def test_closing_compacts_and_a_clean_start_replays_nothing(tmp_path: pathlib.Pa
     assert sorted(os.listdir(tmp_path)) == names  # nothing to replay: nothing rewritten
     assert list(replayed._service.backend.namespace(ACCOUNT, "us-east-1").buckets) == ["closed"]
     state.close()
+
+
+def test_closing_leaves_a_small_journal_of_a_large_snapshot_to_the_next_start(tmp_path: pathlib.Path) -> None:
+    mock, state = reopened(tmp_path)
+    call = service_call(mock, ACCOUNT, "us-east-1")
+    call("CreateVectorBucket", {"vectorBucketName": "large"})
+    call(
+        "CreateIndex",
+        {
+            "vectorBucketName": "large",
+            "indexName": "idx",
+            "dataType": "float32",
+            "dimension": 256,
+            "distanceMetric": "cosine",
+        },
+    )
+    vectors = np.random.default_rng(1).standard_normal((2000, 256)) + 0.1
+    mock.load_vectors(
+        f"arn:aws:s3vectors:us-east-1:{ACCOUNT}:bucket/large/index/idx", [f"v{i}" for i in range(2000)], vectors
+    )
+    state.compact()  # a 2 MB snapshot
+    call("CreateVectorBucket", {"vectorBucketName": "small-change"})
+    journal = journal_of(tmp_path)
+    with unittest_mock.patch("s3vectors_mock._state_dir.QUICK_SAVE_BYTES", 1_000_000):
+        state.close()  # a save of the whole state for one small record: left to the next start
+    assert journal_of(tmp_path) == journal and journal.stat().st_size > 0
+    replayed, state = reopened(tmp_path)
+    assert sorted(replayed._service.backend.namespace(ACCOUNT, "us-east-1").buckets) == ["large", "small-change"]
+    assert journal_of(tmp_path).stat().st_size == 0  # compacted at start
+    state.close()
