@@ -295,3 +295,12 @@ def test_closing_leaves_a_small_journal_of_a_large_snapshot_to_the_next_start(tm
     assert sorted(replayed._service.backend.namespace(ACCOUNT, "us-east-1").buckets) == ["large", "small-change"]
     assert journal_of(tmp_path).stat().st_size == 0  # compacted at start
     state.close()
+
+
+def test_the_journal_converts_vectors_as_putvectors_does() -> None:
+    from s3vectors_mock._journal import _doubles
+    from s3vectors_mock._json_values import as_doubles
+
+    rows = [[1, 2.5, 1e-320, -0.0], [2**60 + 1, 1 / 3, 3.4028235e38, 16777217], [10**400, 1, 2, 3]]
+    for sample in (rows[:2], rows):  # the packed fast path, and a huge integer that takes PutVectors' own path
+        assert _doubles(sample).tobytes() == as_doubles(sample).tobytes()

