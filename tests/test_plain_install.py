@@ -3,6 +3,7 @@ works and every way of starting a server says how to install it, with no traceba
 
 from __future__ import annotations
 
+import pathlib
 import subprocess
 import sys
 
@@ -54,3 +55,9 @@ def test_mock_serve_without_the_extra_raises_the_install_hint(missing: str) -> N
     result = run_without(missing, code)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("ImportError ") and HINT in result.stdout
+
+
+def test_serve_with_a_state_dir_without_the_extra_touches_nothing(tmp_path: pathlib.Path) -> None:
+    state = tmp_path / "state"
+    result = run_cli_without("orjson", "serve", "--port", "0", "--state-dir", str(state))
+    assert result.returncode == 2 and HINT in result.stderr and not state.exists()
