@@ -12,6 +12,28 @@ import pytest
 HINT = "pip install 's3vectors-mock[server]'"
 WEB_STACK = ("orjson", "uvicorn", "httptools")
 
+# Every entry point in one interpreter (a fresh one costs a second or two): the module's --help, serve --help,
+# serve, and S3VectorsMock.serve().
+EVERY_ENTRY_POINT = """
+import runpy
+from s3vectors_mock.server._cli import main
+sys.argv = ["s3vectors-mock", "--help"]
+try:
+    runpy.run_module("s3vectors_mock", run_name="__main__")
+except SystemExit as done:
+    print("--help exit", done.code)
+try:
+    main(["serve", "--help"])
+except SystemExit as done:
+    print("serve --help exit", done.code)
+print("serve returns", main(["serve", "--port", "0"]), flush=True)
+import s3vectors_mock
+try:
+    s3vectors_mock.mock_s3vectors().serve()
+except ImportError as error:
+    print("m.serve() raises", type(error).__name__, error)
+"""
+
 
 def run_without(missing: str, code: str) -> subprocess.CompletedProcess[str]:
     # A None entry in sys.modules makes "import name" raise ImportError, as for a package never installed.
@@ -19,45 +41,22 @@ def run_without(missing: str, code: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-c", prelude + code], capture_output=True, text=True, timeout=60)
 
 
-def run_cli_without(missing: str, *args: str) -> subprocess.CompletedProcess[str]:
-    code = (
-        f"import runpy\nsys.argv = ['s3vectors-mock', *{list(args)!r}]\n"
-        "runpy.run_module('s3vectors_mock', run_name='__main__')\n"
-    )
-    return run_without(missing, code)
-
-
 @pytest.mark.parametrize("missing", WEB_STACK)
-def test_help_needs_no_web_stack(missing: str) -> None:
-    for args in (["--help"], ["serve", "--help"]):
-        result = run_cli_without(missing, *args)
-        assert result.returncode == 0, result.stderr
-        assert "usage: s3vectors-mock" in result.stdout and result.stderr == ""
-
-
-@pytest.mark.parametrize("missing", WEB_STACK)
-def test_serve_without_the_extra_gives_the_install_hint(missing: str) -> None:
-    result = run_cli_without(missing, "serve", "--port", "0")
-    assert result.returncode == 2
-    assert result.stderr.strip() == f"s3vectors-mock: the s3vectors-mock server needs its web stack: {HINT}"
-    assert result.stdout == ""
-
-
-@pytest.mark.parametrize("missing", WEB_STACK)
-def test_mock_serve_without_the_extra_raises_the_install_hint(missing: str) -> None:
-    code = (
-        "import s3vectors_mock\n"
-        "try:\n"
-        "    s3vectors_mock.mock_s3vectors().serve()\n"
-        "except ImportError as error:\n"
-        "    print(type(error).__name__, error)\n"
-    )
-    result = run_without(missing, code)
+def test_without_the_extra_help_works_and_serving_gives_the_install_hint(missing: str) -> None:
+    result = run_without(missing, EVERY_ENTRY_POINT)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("ImportError ") and HINT in result.stdout
+    out = result.stdout
+    assert out.count("usage: s3vectors-mock") == 2
+    assert "--help exit 0" in out and "serve --help exit 0" in out
+    assert "serve returns 2" in out
+    assert result.stderr == f"s3vectors-mock: the s3vectors-mock server needs its web stack: {HINT}\n"
+    assert f"m.serve() raises ImportError the s3vectors-mock server needs its web stack: {HINT}" in out
 
 
 def test_serve_with_a_state_dir_without_the_extra_touches_nothing(tmp_path: pathlib.Path) -> None:
     state = tmp_path / "state"
-    result = run_cli_without("orjson", "serve", "--port", "0", "--state-dir", str(state))
+    code = (
+        f"from s3vectors_mock.server._cli import main\nraise SystemExit(main(['serve', '--state-dir', {str(state)!r}]))"
+    )
+    result = run_without("orjson", code)
     assert result.returncode == 2 and HINT in result.stderr and not state.exists()
