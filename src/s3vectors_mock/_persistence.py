@@ -8,6 +8,8 @@ A state directory holds::
     data-<token>/keys-<n>.json      index n's keys, a JSON array in row order
     data-<token>/metadata-<n>.json  index n's metadata, a JSON array in row order (null for none); only written
                                     when some vector of the index has metadata
+    data-<token>/norms-<n>.npy ...  index n's derived arrays (format 2; see ``_table_image``), which a load maps
+                                    back instead of recomputing them from the records
     journal-<token>.log             the changes made since this snapshot (format 2; see ``_journal``), named by
                                     ``state.json``: the state is the snapshot plus its journal replayed
 

@@ -28,7 +28,7 @@ STARTUP_TIMEOUT = 30.0
 # How long stop() lets requests in flight finish before it closes every connection (stalled or slow clients
 # included), so that a server stops promptly whatever its clients do; docker kills 10 s after SIGTERM.
 SHUTDOWN_GRACE = 1.0
-# uvicorn's own limit, after which it cancels the tasks still running (an operation in a worker thread).
+# uvicorn's own limit, after which it cancels the tasks still running; stop() lowers it to its grace + 0.5 s.
 GRACEFUL_SHUTDOWN = 5
 INSTALL_HINT = "the s3vectors-mock server needs its web stack: pip install 's3vectors-mock[server]'"
 
