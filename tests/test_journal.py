@@ -225,6 +225,18 @@ def test_a_write_that_cannot_be_recorded_is_answered_as_a_failure(
     assert "could not record this change in its state directory" in excinfo.value.response["Error"]["Message"]
     assert journal_of(tmp_path).stat().st_size == size  # no partial record left behind
     assert any("No space left" in record.getMessage() for record in caplog.records)
+    # Space again: the next write brings the disk up to date with a snapshot (which holds the unrecorded change,
+    # kept in memory), then journaling goes on.
+    journal = journal_of(tmp_path)
+    with mock:
+        client_call("us-east-1")("CreateVectorBucket", {"vectorBucketName": "after"})
+        assert journal_of(tmp_path) != journal
+        client_call("us-east-1")("CreateVectorBucket", {"vectorBucketName": "journaled"})
+    assert journal_of(tmp_path).stat().st_size > 0
+    crash(state)
+    replayed, state = reopened(tmp_path)
+    buckets = replayed._service.backend.namespace(ACCOUNT, "us-east-1").buckets
+    assert sorted(buckets) == ["after", "journaled", "lost"]
     state.close()
 
 

@@ -15,6 +15,7 @@ import logging
 import os
 import pathlib
 import secrets
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ._journal import JournalFile, read_journal, replay
@@ -65,6 +66,9 @@ class StateDirectory:
         self._journal: JournalFile | None = None
         self._lock_descriptor = -1
         self._snapshot_bytes = 0
+        # A change is in memory that no record holds (its record could not be written): the next change, or the
+        # close, writes a whole snapshot instead of a record, which holds it too.
+        self._unrecorded = False
 
     # ---- opening -------------------------------------------------------------------------------------------------
 
@@ -151,15 +155,28 @@ class StateDirectory:
     # ---- the service's journal -----------------------------------------------------------------------------------
 
     def request(self, operation: str, params: Params, caller: Caller, moment: datetime) -> None:
-        self._journal_file().request(operation, params, caller, moment)
-        self._compact_if_large()
+        self._record(lambda journal: journal.request(operation, params, caller, moment))
 
     def seeded(self, index_arn: str, batch: Batch) -> None:
-        self._journal_file().seeded(index_arn, batch)
-        self._compact_if_large()
+        self._record(lambda journal: journal.seeded(index_arn, batch))
 
     def reset(self) -> None:
-        self._journal_file().reset()
+        self._record(lambda journal: journal.reset())
+
+    def _record(self, write: Callable[[JournalFile], None]) -> None:
+        """Record a change just made (under the backend's lock); OSError when it is not on disk."""
+        if self._unrecorded:
+            # The journal misses an earlier change (a full disk): replaying it without that change could fail or
+            # differ, so only a snapshot of the whole state (which holds this change too) brings the disk back.
+            self._compact()
+            self._unrecorded = False
+            return
+        try:
+            write(self._journal_file())
+        except OSError:
+            self._unrecorded = True
+            raise
+        self._compact_if_large()
 
     def _journal_file(self) -> JournalFile:
         if self._journal is None:
@@ -205,10 +222,11 @@ class StateDirectory:
                 self.service.journal = None
             try:
                 journal = self._journal
-                if journal is not None and journal.size:
+                if journal is not None and (journal.size or self._unrecorded):
                     quick = self._snapshot_bytes <= QUICK_SAVE_BYTES or 4 * journal.size >= self._snapshot_bytes
-                    if quick:
+                    if quick or self._unrecorded:
                         self._compact()
+                        self._unrecorded = False
             finally:
                 if self._journal is not None:
                     self._journal.close()
