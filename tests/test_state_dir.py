@@ -182,3 +182,19 @@ def test_a_version_1_directory_still_loads(tmp_path: pathlib.Path) -> None:
     assert sorted(mock._service.backend.namespace(ACCOUNT, "us-east-1").buckets) == ["first", "second"]
     assert state_json(tmp_path)["formatVersion"] == 2  # rewritten in the current format, with a journal
     opened.close()
+
+
+def test_a_directory_that_fills_up_while_compacting_at_start_is_refused(tmp_path: pathlib.Path) -> None:
+    saved_state(tmp_path)
+    mock = S3VectorsMock(account_id=ACCOUNT)
+    state = open_state_directory(tmp_path, mock._service)
+    service_call(mock, ACCOUNT, "us-east-1")("CreateVectorBucket", {"vectorBucketName": "in-the-journal"})
+    state._journal.close()  # type: ignore[union-attr]  # a crash: the journal is left for the next start
+    state._unlock()
+    before = fingerprint(tmp_path)
+    with unittest_mock.patch("s3vectors_mock._persistence._write_file", side_effect=OSError(errno.ENOSPC, "No space")):
+        assert open_fails(tmp_path) == f"cannot write in the state directory {tmp_path}: No space"
+    assert fingerprint(tmp_path) == before
+    reopened = S3VectorsMock(account_id=ACCOUNT)
+    open_state_directory(tmp_path, reopened._service).close()
+    assert "in-the-journal" in reopened._service.backend.namespace(ACCOUNT, "us-east-1").buckets

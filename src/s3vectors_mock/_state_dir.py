@@ -146,11 +146,15 @@ class StateDirectory:
             raise StateDirError(_one_line(error)) from None
         if replayed:
             logger.info("s3vectors-mock: replayed %d changes from %s", replayed, self.path)
-        if journal_name is None or journal_bytes:
-            self._compact()
-        else:
-            self._journal = JournalFile(self.path / journal_name)
-            self._snapshot_bytes = _data_bytes(self.path)
+        try:
+            if journal_name is None or journal_bytes:
+                self._compact()
+            else:
+                self._journal = JournalFile(self.path / journal_name)
+                self._snapshot_bytes = _data_bytes(self.path)
+        except OSError as error:  # a full disk: the directory is as it was (saves are atomic)
+            backend.reset()
+            raise StateDirError(f"cannot write in the state directory {self.path}: {_reason(error)}") from None
 
     # ---- the service's journal -----------------------------------------------------------------------------------
 
