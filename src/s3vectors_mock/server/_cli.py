@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
@@ -106,8 +107,20 @@ def serve(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The program (``argv`` None: from ``sys.argv``), or a run of it with ``argv``, returning its exit code.
+
+    As the program it ends the process itself once everything is saved and flushed (``os._exit``): the
+    interpreter's teardown of numpy, faiss, tantivy and the web stack has nothing left to do for us, and took
+    0.7–1.9 s of a stop on a loaded machine, where a stop must end within seconds (docker kills 10 s after SIGTERM).
+    """
     logging.basicConfig(
         level=logging.WARNING, stream=sys.stderr, format="%(asctime)s %(name)s %(levelname)s %(message)s"
     )
     args = _parser().parse_args(argv)
-    return serve(args)
+    code = serve(args)
+    if argv is None:
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
