@@ -180,6 +180,9 @@ class StateDirectory:
         except OSError:
             self._unrecorded = True
             raise
+        except (TypeError, ValueError) as error:  # a value JSON cannot hold: the snapshot will (it is in memory)
+            self._unrecorded = True
+            raise OSError(f"cannot write it in the journal: {error}") from error
         self._compact_if_large()
 
     def _journal_file(self) -> JournalFile:
