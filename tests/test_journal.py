@@ -60,7 +60,13 @@ def test_every_write_survives_a_crash_exactly(tmp_path: pathlib.Path) -> None:
         if CLIENT_HAS_TEXT_SEARCH:
             populate_text_search(client_call("us-east-1"), ACCOUNT, "us-east-1")
     populate(service_call(mock, OTHER_ACCOUNT, "us-east-1"), "us-east-1", OTHER_ACCOUNT)
-    populate_text_search(service_call(mock, OTHER_ACCOUNT, "us-east-1"), OTHER_ACCOUNT, "us-east-1")
+    other = service_call(mock, OTHER_ACCOUNT, "us-east-1")
+    populate_text_search(other, OTHER_ACCOUNT, "us-east-1")
+    # The 2026 operations, by today's model: a text search configuration added and one deleted, a mode changed.
+    docs = {"vectorBucketName": "texts", "indexName": "docs"}
+    other("UpdateMetadataConfiguration", {**docs, "add": {"textSearchConfigurations": [{"metadataKey": "n"}]}})
+    other("UpdateMetadataConfiguration", {**docs, "delete": {"textSearchConfigurations": [{"metadataKey": "title"}]}})
+    other("UpdateIndexMode", {"vectorBucketName": "old", "indexName": "classic", "indexMode": "ENHANCED"})
     assert state._journal is not None and state._journal.records > 40
     before = observe_mock(mock)
     crash(state)
@@ -70,6 +76,9 @@ def test_every_write_survives_a_crash_exactly(tmp_path: pathlib.Path) -> None:
     assert after == before  # creation times, CLASSIC/ENHANCED modes, vectors, metadata, tags, policies, texts
     old = before["us-east-1"]["old"]["classic"]["get"]
     assert old["creationTime"] == after["us-east-1"]["old"]["classic"]["get"]["creationTime"]
+    changed = replayed._service.backend.namespace(OTHER_ACCOUNT, "us-east-1").buckets
+    assert changed["old"].indexes["classic"].index_mode == "ENHANCED"
+    assert list(changed["texts"].indexes["docs"].text_search) == ["body", "n"]
     # The start compacted the replayed journal into a snapshot and began a fresh, empty journal.
     assert journal_of(tmp_path).stat().st_size == 0
     second.close()

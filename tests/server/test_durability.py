@@ -140,10 +140,17 @@ def write_a_lot(server: Server) -> int:
     arn = client.get_index(vectorBucketName="alpha", indexName="one")["index"]["indexArn"]
     client.tag_resource(resourceArn=arn, tags={"a": "1", "b": "2"})
     client.untag_resource(resourceArn=arn, tagKeys=["a"])
-    if client_can("UpdateMetadataConfiguration"):
-        client.update_metadata_configuration(
-            indexArn=arn, metadataConfiguration={"textSearchConfigurations": [{"metadataKey": "body"}]}
-        )
+    # The 2026 operations as raw JSON, which the server reads by today's model whatever the installed client knows.
+    raw = RawHTTP(server.port)
+    for path, body in (
+        (
+            "/UpdateMetadataConfiguration",
+            {"indexArn": arn, "add": {"textSearchConfigurations": [{"metadataKey": "body"}]}},
+        ),
+        ("/UpdateIndexMode", {"indexArn": arn, "indexMode": "ENHANCED"}),
+    ):
+        answer = raw.request("POST", path, body, {"Content-Type": "application/json"})
+        assert answer.status == 200, answer.body
     writes = 14
     failures: list[BaseException] = []
 
