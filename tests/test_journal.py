@@ -325,3 +325,73 @@ def test_the_journal_converts_vectors_as_putvectors_does() -> None:
     rows = [[1, 2.5, 1e-320, -0.0], [2**60 + 1, 1 / 3, 3.4028235e38, 16777217], [10**400, 1, 2, 3]]
     for sample in (rows[:2], rows):  # the packed fast path, and a huge integer that takes PutVectors' own path
         assert _doubles(sample).tobytes() == as_doubles(sample).tobytes()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_random_writes_many_of_them_refused_replay_to_the_same_state(tmp_path: pathlib.Path, seed: int) -> None:
+    # Random mutating requests on a few names, so that many are refused (missing, existing, not empty): only what
+    # succeeded is journaled, and the replay must rebuild exactly the state the answers built.
+    rng = np.random.default_rng(seed)
+    mock, state = reopened(tmp_path)
+    call = service_call(mock, ACCOUNT, "us-east-1")
+    buckets, indexes = ["b-one", "b-two"], ["i-one", "i-two"]
+    succeeded = refused = 0
+    for _ in range(300):
+        bucket, index = str(rng.choice(buckets)), str(rng.choice(indexes))
+        address = {"vectorBucketName": bucket, "indexName": index}
+        keys = [f"k{int(key)}" for key in rng.integers(0, 40, int(rng.integers(1, 6)))]
+        choice = int(rng.integers(0, 10))
+        requests: list[tuple[str, dict[str, Any]]] = [
+            ("CreateVectorBucket", {"vectorBucketName": bucket}),
+            ("DeleteVectorBucket", {"vectorBucketName": bucket}),
+            ("CreateIndex", {**address, "dataType": "float32", "dimension": 3, "distanceMetric": "euclidean"}),
+            ("DeleteIndex", address),
+            (
+                "PutVectors",
+                {
+                    **address,
+                    "vectors": [
+                        {
+                            "key": key,
+                            "data": {"float32": rng.standard_normal(3).tolist()},
+                            "metadata": {"r": float(rng.random())},
+                        }
+                        for key in keys
+                    ],
+                },
+            ),
+            (
+                "PutVectors",
+                {**address, "vectors": [{"key": key, "data": {"float32": [1.0, 2.0, 3.0]}} for key in keys]},
+            ),
+            ("DeleteVectors", {**address, "keys": keys}),
+            (
+                "TagResource",
+                {"resourceArn": f"arn:aws:s3vectors:us-east-1:{ACCOUNT}:bucket/{bucket}", "tags": {keys[0]: "v"}},
+            ),
+            (
+                "UntagResource",
+                {"resourceArn": f"arn:aws:s3vectors:us-east-1:{ACCOUNT}:bucket/{bucket}", "tagKeys": keys},
+            ),
+            ("DeleteVectorBucketPolicy", {"vectorBucketName": bucket}),
+        ]
+        operation, params = requests[choice]
+        try:
+            call(operation, params)
+            succeeded += 1
+        except ServiceError:
+            refused += 1
+    assert succeeded > 60 and refused > 30
+    before = observe_mock(mock)
+    stored = [
+        len(answers["list"])
+        for seen in before["us-east-1"].values()
+        if isinstance(seen, dict)
+        for answers in seen.values()
+        if isinstance(answers, dict) and "list" in answers
+    ]
+    assert sum(stored) > 0, "the walk saw vectors (not two equal empty worlds)"
+    crash(state)
+    replayed, state = reopened(tmp_path)
+    assert observe_mock(replayed) == before
+    state.close()
