@@ -178,6 +178,8 @@ INJECTED = _ours("{code} injected by s3vectors-mock")
 # The mock's own answers: an operation it does not implement, and a defect of its own.
 NOT_IMPLEMENTED = _ours("s3vectors-mock does not implement the operation '{operation}'; the call was not sent anywhere")
 INTERNAL_DEFECT = _ours("s3vectors-mock internal error in {operation}: {defect}")
+# A change made in memory that the server could not record in its --state-dir (full disk, removed directory).
+JOURNAL_FAILED = _ours("s3vectors-mock could not record this change in its state directory: {problem}")
 
 
 # =================================================================================================================
@@ -237,6 +239,12 @@ def undecodable() -> ServiceError:
 
 def not_implemented(operation: str) -> ServiceError:
     return ServiceError("NotImplemented", NOT_IMPLEMENTED.format(operation=operation))
+
+
+def journal_failed(problem: OSError) -> ServiceError:
+    """A change the server made in memory but could not record in its state directory: answered as the service's
+    500, so the client does not take it for kept."""
+    return ServiceError("InternalServerException", JOURNAL_FAILED.format(problem=problem))
 
 
 def internal_error(operation: str, bug: Exception) -> ServiceError:
