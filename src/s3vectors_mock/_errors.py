@@ -178,6 +178,10 @@ INJECTED = _ours("{code} injected by s3vectors-mock")
 # The mock's own answers: an operation it does not implement, and a defect of its own.
 NOT_IMPLEMENTED = _ours("s3vectors-mock does not implement the operation '{operation}'; the call was not sent anywhere")
 INTERNAL_DEFECT = _ours("s3vectors-mock internal error in {operation}: {defect}")
+UNKNOWN_MEMBER = _ours(
+    "s3vectors-mock does not implement the member '{member}' of {shape}; the request was refused rather than "
+    "answered without it"
+)
 
 
 # =================================================================================================================
@@ -237,6 +241,11 @@ def undecodable() -> ServiceError:
 
 def not_implemented(operation: str) -> ServiceError:
     return ServiceError("NotImplemented", NOT_IMPLEMENTED.format(operation=operation))
+
+
+def unknown_member(member: str, shape: str) -> ServiceError:
+    """A member the shipped model lacks (a newer client's): refused by name, never silently dropped."""
+    return ServiceError("NotImplemented", UNKNOWN_MEMBER.format(member=member, shape=shape))
 
 
 def internal_error(operation: str, bug: Exception) -> ServiceError:
