@@ -30,6 +30,9 @@ STATUS_BY_CODE: dict[str, int] = {
     "InternalServerException": 500,
     "ServiceUnavailableException": 503,
     "SerializationException": 400,
+    # What the HTTP layer answers for a request no operation listens at (an empty URI label, such as GET /tags/).
+    "UnknownOperationException": 404,
+    "MethodNotAllowedException": 405,
     # Not the service's: what the mock answers for an operation it does not implement.
     "NotImplemented": 501,
 }
