@@ -59,7 +59,9 @@ def test_top_k_500_is_answered_for_every_client(client: Any, loaded: tuple[str, 
 
 def _model_without_query_pages() -> ServiceModel:
     """Today's model minus QueryVectors' nextToken: what botocore 1.42.1 and the JavaScript SDK 3.931 know."""
-    raw = json.loads(gzip.decompress(resources.files("s3vectors_mock").joinpath("data", SHIPPED_MODEL).read_bytes()))
+    raw = json.loads(
+        gzip.decompress(resources.files("s3vectors_mock").joinpath("data").joinpath(SHIPPED_MODEL).read_bytes())
+    )
     for shape in ("QueryVectorsInput", "QueryVectorsOutput"):
         raw["shapes"][shape]["members"].pop("nextToken")
     return ServiceModel(raw, service_name="s3vectors")
