@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import http.server
+import json
 import subprocess
 import sys
 import textwrap
-from typing import TYPE_CHECKING, Any, cast
+import threading
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 import boto3
+import botocore.config
 import botocore.session
 import pytest
 from botocore.exceptions import ClientError
@@ -189,3 +193,78 @@ def test_custom_endpoint_url_is_mocked_too(mock: S3VectorsMock) -> None:
     client = boto3.client("s3vectors", region_name="us-east-1", endpoint_url="http://localhost:4566")
     client.create_vector_bucket(vectorBucketName="custom-endpoint")
     assert mock.calls[-1].operation == "CreateVectorBucket"
+
+
+class _Recorder(http.server.BaseHTTPRequestHandler):
+    """A stand-in for AWS: records every request that reaches the network, answers an empty success."""
+
+    bodies: ClassVar[list[bytes]] = []
+    ANSWER = b'{"vectorBucketArn": "arn:aws:s3vectors:us-east-1:123456789012:bucket/ingest"}'
+
+    def do_PUT(self) -> None:  # CreateVectorBucket is POST; any method is recorded the same way
+        self.do_POST()
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        self.bodies.append(self.rfile.read(length))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("x-amzn-RequestId", "00000000-0000-0000-0000-000000000000")
+        self.send_header("Content-Length", str(len(self.ANSWER)))
+        self.end_headers()
+        self.wfile.write(self.ANSWER)
+
+    def log_message(self, *_: Any) -> None:
+        pass
+
+
+def test_a_mock_started_and_stopped_in_another_thread_never_splits_a_call() -> None:
+    """C18: a background ingest while another thread starts and stops a mock. Each call is decided once: answered
+    in-process from its own parameters, or sent with its real body; never an empty body on the wire, never an
+    answer to empty parameters (before the fix: 677 of 837 empty bodies, 266 wrong "Value null at ...")."""
+    _Recorder.bodies.clear()
+    network = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+    threading.Thread(target=network.serve_forever, daemon=True).start()
+    client = boto3.client(
+        "s3vectors",
+        region_name="us-east-1",
+        endpoint_url=f"http://127.0.0.1:{network.server_address[1]}",
+        aws_access_key_id="AKIDEXAMPLE",
+        aws_secret_access_key="secret",
+        config=botocore.config.Config(retries={"max_attempts": 1}),
+    )
+    mock = S3VectorsMock()
+    stop = threading.Event()
+
+    def toggle() -> None:
+        while not stop.is_set():
+            mock.start()
+            mock.stop()
+
+    names = [f"ingest-{i:04d}" for i in range(300)]
+    wrong: list[str] = []
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-5)  # switch threads often, so calls and toggles interleave at every step
+    toggler = threading.Thread(target=toggle)
+    toggler.start()
+    try:
+        for name in names:
+            try:
+                client.create_vector_bucket(vectorBucketName=name)
+            except ClientError as error:
+                wrong.append(f"{name}: {error}")
+            except S3VectorsMockError:
+                pass  # the send stage's fail-closed guard: decided for the wire, then a mock started; nothing sent
+    finally:
+        stop.set()
+        toggler.join()
+        sys.setswitchinterval(interval)
+        network.shutdown()
+        network.server_close()
+    assert wrong == []
+    sent = [json.loads(body)["vectorBucketName"] if body else "<empty>" for body in _Recorder.bodies]
+    assert "<empty>" not in sent
+    assert set(sent) <= set(names)
+    answered = {call.params["vectorBucketName"] for call in mock.calls if call.operation == "CreateVectorBucket"}
+    assert answered <= set(names) and answered.isdisjoint(sent)
+    assert len(answered) + len(sent) >= len(names) * 0.9  # nearly every call reached one side or the other

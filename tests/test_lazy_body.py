@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, cast
 
 import boto3
 import pytest
@@ -148,3 +149,65 @@ def test_the_size_bound_is_never_below_the_real_size_and_exact_near_the_limit(li
     assert len(real) <= _size(placeholder, lists) <= len(real) + MAX_FLOAT_CHARACTERS * sum(map(len, lists))
     padding = b" " * (20 * 1024 * 1024 - len(placeholder))  # a body near the limit is measured exactly
     assert _size(placeholder + padding, lists) == len(real) + len(padding)
+
+
+def test_the_call_log_keeps_what_was_sent_not_the_callers_objects(mock: S3VectorsMock, index: str) -> None:
+    """C6: a batching loop that reuses its list (``batch.clear()`` after each put) leaves every logged call intact."""
+    client = boto3.client("s3vectors", region_name="us-east-1")
+    batch: list[PutInputVectorTypeDef] = []
+    for start in (0, 2):
+        for i in range(start, start + 2):
+            batch.append({"key": f"k{i}", "data": {"float32": [0.5, 0.25, float(i)]}, "metadata": {"tags": ["x"]}})
+        client.put_vectors(vectorBucketName="test-bucket", indexName="test-index", vectors=batch)
+        cast(Any, batch[0]["data"]["float32"])[0] = 9.0  # mutate what was sent, deep down, then reuse the list
+        cast(Any, batch[0]["metadata"])["tags"].append("y")
+        batch.clear()
+    logged = [call.params["vectors"] for call in mock.calls if call.operation == "PutVectors"]
+    assert [[record["key"] for record in vectors] for vectors in logged] == [["k0", "k1"], ["k2", "k3"]]
+    assert logged[0][0] == {"key": "k0", "data": {"float32": [0.5, 0.25, 0.0]}, "metadata": {"tags": ["x"]}}
+
+
+def test_the_call_log_holds_parameters_as_sent(mock: S3VectorsMock, index: str) -> None:
+    """What botocore puts on the wire: Decimals as the floats it writes, an empty tagKeys not at all."""
+    client = boto3.client("s3vectors", region_name="us-east-1")
+    client.query_vectors(
+        vectorBucketName="test-bucket",
+        indexName="test-index",
+        topK=1,
+        queryVector=cast(Any, {"float32": [Decimal("0.5"), 1, 2.5]}),
+    )
+    with pytest.raises(client.exceptions.ValidationException):
+        client.untag_resource(resourceArn=index, tagKeys=[])
+    query, untag = mock.calls[-2:]
+    assert query.params["queryVector"] == {"float32": [0.5, 1, 2.5]}
+    assert untag.params == {"resourceArn": index} and untag.error_code == "ValidationException"
+
+
+def test_a_before_parameter_build_handler_registered_after_the_first_call_is_honoured(
+    mock: S3VectorsMock, index: str
+) -> None:
+    """C17: the mock answers from what botocore serializes, after every before-parameter-build handler ran."""
+    client = boto3.client("s3vectors", region_name="us-east-1")
+    client.put_vectors(vectorBucketName="test-bucket", indexName="test-index", vectors=RECORDS)
+
+    def rename(params: dict[str, Any], **_: Any) -> None:
+        params["vectors"] = [{**record, "key": "renamed"} for record in params["vectors"]]
+
+    client.meta.events.register("before-parameter-build.s3vectors.PutVectors", rename)
+    client.put_vectors(vectorBucketName="test-bucket", indexName="test-index", vectors=RECORDS)
+    keys = {v["key"] for v in client.list_vectors(vectorBucketName="test-bucket", indexName="test-index")["vectors"]}
+    assert keys == {"a", "renamed"}
+
+
+def test_a_user_handler_that_changes_the_body_is_answered_from_that_body(mock: S3VectorsMock, index: str) -> None:
+    """What the request dict carries is what is answered, as the server answers what arrives."""
+    client = boto3.client("s3vectors", region_name="us-east-1")
+
+    def retarget(params: dict[str, Any], **_: Any) -> None:
+        document = json.loads(params["body"])
+        document["vectors"][0]["key"] = "from-the-body"
+        params["body"] = json.dumps(document).encode()
+
+    client.meta.events.register("before-call.s3vectors.PutVectors", retarget)
+    client.put_vectors(vectorBucketName="test-bucket", indexName="test-index", vectors=RECORDS)
+    assert client.get_vectors(vectorBucketName="test-bucket", indexName="test-index", keys=["from-the-body"])["vectors"]
