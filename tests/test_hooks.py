@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.server
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 import boto3
 import botocore.config
+import botocore.loaders
 import botocore.session
 import pytest
 from botocore.exceptions import ClientError
@@ -268,3 +270,59 @@ def test_a_mock_started_and_stopped_in_another_thread_never_splits_a_call() -> N
     answered = {call.params["vectorBucketName"] for call in mock.calls if call.operation == "CreateVectorBucket"}
     assert answered <= set(names) and answered.isdisjoint(sent)
     assert len(answered) + len(sent) >= len(names) * 0.9  # nearly every call reached one side or the other
+
+
+NEWER_CLIENT = """
+import json, boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+from s3vectors_mock import mock_s3vectors
+
+def outcome(call):
+    try:
+        call()
+    except ClientError as error:
+        return [error.response["Error"]["Code"], error.response["Error"]["Message"],
+                error.response["ResponseMetadata"]["HTTPStatusCode"]]
+    return "answered"
+
+config = Config(retries={"max_attempts": 1})
+with mock_s3vectors() as m, m.serve() as server:
+    results = {}
+    for way, client in (("in-process", boto3.client("s3vectors", region_name="us-east-1", config=config)),
+                        ("over HTTP", boto3.client("s3vectors", region_name="us-east-1", config=config,
+                                                   endpoint_url=server.url))):
+        client.create_vector_bucket(vectorBucketName="bkt-" + way[:2])
+        where = {"vectorBucketName": "bkt-" + way[:2], "indexName": "idx"}
+        client.create_index(**where, dataType="float32", dimension=2, distanceMetric="cosine")
+        results[way] = [
+            outcome(lambda: client.query_vectors(**where, topK=1, queryVector={"float32": [1.0, 0.0]}, rerank=True)),
+            outcome(lambda: client.put_vectors(**where, vectors=[{"key": "k", "data": {"float32": [1.0, 0.0]},
+                                                                  "ttl": True}])),
+            outcome(lambda: client.query_vectors(**where, topK=1, queryVector={"float32": [1.0, 0.0]})),
+        ]
+    print(json.dumps(results))
+"""
+
+
+def test_a_member_the_shipped_model_lacks_is_refused_by_name_in_both_front_ends(tmp_path: Any) -> None:
+    """C19: a client with a newer botocore (simulated: a model under AWS_DATA_PATH with two new members) sends
+    members the service model lacks; they are refused by name, never silently dropped."""
+    model = botocore.loaders.Loader().load_service_model("s3vectors", "service-2")
+    model["shapes"]["QueryVectorsInput"]["members"]["rerank"] = {"shape": "Boolean"}
+    model["shapes"]["PutInputVector"]["members"]["ttl"] = {"shape": "Boolean"}
+    target = tmp_path / "s3vectors" / model["metadata"]["apiVersion"]
+    target.mkdir(parents=True)
+    (target / "service-2.json").write_text(json.dumps(model))
+    environment = {**os.environ, "AWS_DATA_PATH": str(tmp_path)}
+    run = subprocess.run(
+        [sys.executable, "-c", NEWER_CLIENT], capture_output=True, text=True, env=environment, timeout=120
+    )
+    assert run.returncode == 0, run.stderr
+    results = json.loads(run.stdout)
+    assert results["in-process"] == results["over HTTP"]
+    rerank, ttl, plain = results["in-process"]
+    assert rerank[0] == "NotImplemented" and rerank[2] == 501
+    assert "member 'rerank' of QueryVectorsInput" in rerank[1]
+    assert ttl[0] == "NotImplemented" and "member 'ttl' of PutInputVector" in ttl[1]
+    assert plain == "answered"
