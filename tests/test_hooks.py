@@ -326,3 +326,30 @@ def test_a_member_the_shipped_model_lacks_is_refused_by_name_in_both_front_ends(
     assert "member 'rerank' of QueryVectorsInput" in rerank[1]
     assert ttl[0] == "NotImplemented" and "member 'ttl' of PutInputVector" in ttl[1]
     assert plain == "answered"
+
+
+def test_a_call_parked_on_the_send_stage_is_answered_by_its_mock_even_if_it_stopped() -> None:
+    """Decided once, kept to: a request routed through the send stage (an injected fault) is answered by the mock
+    that parked it, every attempt, even when the mock stops between botocore's before-call and its send."""
+    mock = S3VectorsMock()
+    mock.start()
+    try:
+        client = boto3.client(
+            "s3vectors", region_name="us-east-1", config=botocore.config.Config(retries={"mode": "standard"})
+        )
+        client.create_vector_bucket(vectorBucketName="parked")
+        mock.inject_error("GetVectorBucket", "ServiceUnavailableException")
+        stopped: list[bool] = []
+
+        def stop_the_mock(**_: Any) -> None:
+            if not stopped:
+                stopped.append(True)
+                mock.stop()
+
+        client.meta.events.register("before-send.s3vectors.GetVectorBucket", stop_the_mock)
+        response = client.get_vector_bucket(vectorBucketName="parked")
+    finally:
+        if not stopped:
+            mock.stop()
+    assert response["vectorBucket"]["vectorBucketName"] == "parked"
+    assert response["ResponseMetadata"]["RetryAttempts"] == 1

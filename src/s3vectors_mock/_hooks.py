@@ -30,6 +30,7 @@ import contextvars
 import inspect
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
@@ -117,7 +118,11 @@ class _ServedEndpoints:
 
 
 served_endpoints = _ServedEndpoints()
+# The services that parked requests on the send stage, by id (a ticket names its service; weakly, so a finished
+# mock goes, tickets and all).
+_parking_services: weakref.WeakValueDictionary[int, S3VectorsService] = weakref.WeakValueDictionary()
 OVER_HTTP_KEY = "s3vectors_mock_over_http"
+PARKED_KEY = "s3vectors_mock_parked"
 
 
 def _refusal(operation: str) -> S3VectorsMockError:
@@ -183,7 +188,9 @@ class _Answering:
             if isinstance(body, DeferredBody):  # a fault was injected after the call was decided
                 params["body"] = body.serialize()
             ticket = service.park(ParkedRequest(operation, wire.params, caller, wire.size))
-            params.setdefault("headers", {})[TICKET_HEADER] = ticket
+            _parking_services[id(service)] = service
+            context[PARKED_KEY] = True  # unsigned every attempt, even if the mock stops meanwhile
+            params.setdefault("headers", {})[TICKET_HEADER] = f"{id(service):x}.{ticket}"
             return None
 
         def answer() -> Any:
@@ -201,17 +208,20 @@ class _Answering:
         return self._after(delay, answer)
 
     def before_send(self, request: Any, event_name: str, **_: Any) -> Any:
-        service = active_services.current()
-        if service is None:
-            return None
         operation = event_name.rsplit(".", 1)[-1]
-        if request.url in served_endpoints:
-            return None
-        ticket = request.headers.get(TICKET_HEADER)
-        if ticket is None:
+        header = request.headers.get(TICKET_HEADER)
+        if header is None:
+            if active_services.current() is None or request.url in served_endpoints:
+                return None
             raise _refusal(operation)
-        parked = service.parked(ticket.decode() if isinstance(ticket, bytes) else ticket)
-        if parked is None:
+        # A parked request is answered by the mock that parked it, even if it stopped since (decided once).
+        owner, dot, ticket = (header.decode() if isinstance(header, bytes) else str(header)).partition(".")
+        try:
+            service = _parking_services.get(int(owner, 16)) if dot else None
+        except ValueError:
+            service = None
+        parked = service.parked(ticket) if service is not None else None
+        if service is None or parked is None:
             raise _refusal(operation)
 
         def answer() -> Any:
@@ -287,6 +297,8 @@ def _user_reads_body(client: Any) -> Callable[[str], bool]:
 
 
 def _unsigned_while_mocked(context: dict[str, Any] | None = None, **_: Any) -> Any:
+    if context is not None and context.get(PARKED_KEY):
+        return botocore.UNSIGNED  # a mock answers it at the send stage, whatever happened since it was parked
     if active_services.current() is None:
         return None
     if context is not None and context.get(OVER_HTTP_KEY):

@@ -27,7 +27,7 @@ from __future__ import annotations
 import functools
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import parse_qsl
@@ -84,11 +84,10 @@ def _router() -> Router:
     return Router(service_model())
 
 
-def _headers(headers: dict[str, Any]) -> list[tuple[bytes, bytes]]:
-    return [
-        (str(name).encode("latin-1", "replace"), str(value).encode("latin-1", "replace"))
-        for name, value in headers.items()
-    ]
+def _headers(headers: dict[str, Any]) -> Iterator[tuple[bytes, bytes]]:
+    # Lazily: only an operation with members bound to headers reads them (none of today's).
+    for name, value in headers.items():
+        yield str(name).encode("latin-1", "replace"), str(value).encode("latin-1", "replace")
 
 
 def read_request(operation: str, request: dict[str, Any], body: bytes | None, size: int) -> WireRequest:
