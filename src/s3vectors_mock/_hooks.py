@@ -123,6 +123,11 @@ served_endpoints = _ServedEndpoints()
 _parking_services: weakref.WeakValueDictionary[int, S3VectorsService] = weakref.WeakValueDictionary()
 OVER_HTTP_KEY = "s3vectors_mock_over_http"
 PARKED_KEY = "s3vectors_mock_parked"
+# Whether the s3vectors call this thread (or task) is making was decided for the wire at before-call: no mock was
+# active then. Every s3vectors call passes through before-call first, which sets it.
+_decided_for_the_wire: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "s3vectors_mock_decided_for_the_wire", default=False
+)
 
 
 def _refusal(operation: str) -> S3VectorsMockError:
@@ -164,6 +169,8 @@ class _Answering:
         # its real body, rather than refused at the send stage.
         decided: S3VectorsService | None = params.get(DECISION_KEY)
         service = decided if decided is not None else active_services.current()
+        # Remembered for the send stage of this call (same thread or task): sent as decided, not refused there.
+        _decided_for_the_wire.set(service is None)
         if service is None:
             return None
         body = params.get("body")
@@ -213,6 +220,8 @@ class _Answering:
         if header is None:
             if active_services.current() is None or request.url in served_endpoints:
                 return None
+            if _decided_for_the_wire.get():
+                return None  # no mock was active when its before-call ran: a mock started since does not take it
             raise _refusal(operation)
         # A parked request is answered by the mock that parked it, even if it stopped since (decided once).
         owner, dot, ticket = (header.decode() if isinstance(header, bytes) else str(header)).partition(".")
