@@ -194,8 +194,24 @@ def _size(placeholder_body: bytes, lists: list[list[float]]) -> int:
     return len(placeholder_body) + sum(_exact_json_length(values) - 2 for values in present)
 
 
+def _read_with_placeholders(
+    serializer: Any, parameters: Params, operation_model: OperationModel
+) -> tuple[dict[str, Any], WireRequest]:
+    """The request dict of ``parameters`` with vector data as placeholders, and the request as the server reads it,
+    with copies of the vector data put back in place."""
+    operation = operation_model.name
+    stripped, lists = _stripped(operation, parameters)
+    request: dict[str, Any] = serializer.serialize_to_request(stripped, operation_model)
+    placeholder_body: bytes = request["body"]
+    size = _size(placeholder_body, lists)
+    wire = read_request(operation, request, placeholder_body if size <= MAX_BODY_BYTES else None, size)
+    if wire.error is None:
+        _put_back(operation, wire.params, lists)
+    return request, wire
+
+
 @contextlib.contextmanager
-def _collection_paused(operation: str) -> Iterator[None]:
+def _collection_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while a large write or query is read.
 
     Reading a PutVectors of 500 records allocates a few thousand small containers in a burst (copies, the
@@ -204,7 +220,7 @@ def _collection_paused(operation: str) -> Iterator[None]:
     the in-process cost of a 500 × 1024 PutVectors. Paused, the burst costs one young collection afterwards. Nothing
     here creates cycles. Left alone when the caller disabled the collector itself.
     """
-    if operation not in VECTOR_DATA_OPERATIONS or not gc.isenabled():
+    if not gc.isenabled():
         yield
         return
     gc.disable()
@@ -251,18 +267,17 @@ class InProcessSerializer:
             request: dict[str, Any] = inner.serialize_to_request(parameters, operation_model)
             request[DECISION_KEY] = service
             return request
-        with _collection_paused(operation):
-            stripped, lists = _stripped(operation, parameters)
-            request = inner.serialize_to_request(stripped, operation_model)
-            placeholder_body: bytes = request["body"]
-            size = _size(placeholder_body, lists)
-            wire = read_request(operation, request, placeholder_body if size <= MAX_BODY_BYTES else None, size)
-            if wire.error is None:
-                _put_back(operation, wire.params, lists)
+        if operation in VECTOR_DATA_OPERATIONS:
+            with _collection_paused():
+                request, wire = _read_with_placeholders(inner, parameters, operation_model)
+        else:
+            request = inner.serialize_to_request(parameters, operation_model)
+            body: bytes = request["body"]
+            wire = read_request(operation, request, body if len(body) <= MAX_BODY_BYTES else None, len(body))
 
         def serialize() -> bytes:
-            body: bytes = inner.serialize_to_request(parameters, operation_model)["body"]
-            return body
+            real_body: bytes = inner.serialize_to_request(parameters, operation_model)["body"]
+            return real_body
 
         request["body"] = DeferredBody(serialize, wire)
         request[DECISION_KEY] = service

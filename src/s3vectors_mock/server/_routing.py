@@ -333,13 +333,18 @@ def _body_members(operation: OperationModel) -> dict[str, tuple[str, _Plan | Non
     return members
 
 
+@functools.cache
+def _has_body(operation: OperationModel) -> bool:
+    return any(member is not None for member in _body_members(operation).values())
+
+
 def body_members(operation: OperationModel, body: bytes) -> Params:
     """The input members the operation carries in its JSON body. A member the model does not declare at all is
     refused by name (ServiceError ``NotImplemented``): it can only come from a client with a newer model, and
     answering without it could answer another question than the one asked."""
-    members = _body_members(operation)
-    if not body or not any(member is not None for member in members.values()):
+    if not body or not _has_body(operation):
         return {}
+    members = _body_members(operation)
     try:
         document = loads(body)
     except UnreadableJSONError as error:
