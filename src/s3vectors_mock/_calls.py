@@ -2,8 +2,9 @@
 
 Bounds (docs/fidelity.md, "Memory bounds"): the newest ``MAX_RECORDS`` calls are kept. Their parameters are kept as
 sent — what the service read from the request, objects of the log's own that no caller holds — except that vector
-data beyond the newest ``FULL_VECTOR_VALUES`` values is compacted: each older ``float32`` list becomes an ``array.array("f")`` of the same values as the service stores them
-(4 bytes a value instead of a Python float object and a list slot, about 40 bytes).
+data beyond the newest ``FULL_VECTOR_VALUES`` values is compacted: each older ``float32`` list becomes an
+``array.array("f")`` of the same values as the service stores them (4 bytes a value instead of a Python float
+object and a list slot, about 40 bytes).
 """
 
 from __future__ import annotations
