@@ -12,7 +12,7 @@ import argparse
 import random
 import statistics
 import time
-from typing import Any
+from typing import Any, cast
 
 import boto3
 
@@ -48,7 +48,7 @@ def main() -> None:
         puts = []
         for records in batches:
             start = time.thread_time()
-            client.put_vectors(vectorBucketName="bench", indexName="put", vectors=records)
+            client.put_vectors(vectorBucketName="bench", indexName="put", vectors=cast(Any, records))
             puts.append(time.thread_time() - start)
         small = []
         for _ in range(500):
