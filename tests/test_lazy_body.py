@@ -211,3 +211,12 @@ def test_a_user_handler_that_changes_the_body_is_answered_from_that_body(mock: S
     client.meta.events.register("before-call.s3vectors.PutVectors", retarget)
     client.put_vectors(vectorBucketName="test-bucket", indexName="test-index", vectors=RECORDS)
     assert client.get_vectors(vectorBucketName="test-bucket", indexName="test-index", keys=["from-the-body"])["vectors"]
+
+
+def test_tuples_are_sent_as_the_lists_botocore_writes(mock: S3VectorsMock, index: str) -> None:
+    client = boto3.client("s3vectors", region_name="us-east-1")
+    vectors = ({"key": "t", "data": {"float32": (0.5, 0.25, 1.0)}},)
+    client.put_vectors(vectorBucketName="test-bucket", indexName="test-index", vectors=cast(Any, vectors))
+    assert mock.calls[-1].params["vectors"] == [{"key": "t", "data": {"float32": [0.5, 0.25, 1.0]}}]
+    got = client.get_vectors(vectorBucketName="test-bucket", indexName="test-index", keys=["t"], returnData=True)
+    assert got["vectors"][0]["data"]["float32"] == [0.5, 0.25, 1.0]

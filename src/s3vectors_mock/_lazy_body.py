@@ -29,7 +29,7 @@ import functools
 import gc
 import json
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import parse_qsl
@@ -127,10 +127,10 @@ def read_real_request(operation: str, request: dict[str, Any]) -> WireRequest:
 
 def _pure_floats(values: Any) -> bool:
     # One C pass over the types: no call per item. Bools, ints, Decimals and subclasses take the real path.
-    return isinstance(values, list) and bool(values) and set(map(type, values)) == {float}
+    return isinstance(values, (list, tuple)) and bool(values) and set(map(type, values)) == {float}
 
 
-def _strip_data(container: Any, lists: list[list[float]]) -> Any:
+def _strip_data(container: Any, lists: list[Sequence[float]]) -> Any:
     """``container`` (a dict holding ``float32``) with a placeholder for a list of plain floats (kept in ``lists``)."""
     if isinstance(container, dict) and _pure_floats(container.get("float32")):
         lists.append(container["float32"])
@@ -139,14 +139,14 @@ def _strip_data(container: Any, lists: list[list[float]]) -> Any:
     return container
 
 
-def _stripped(operation: str, parameters: Params) -> tuple[Params, list[list[float]]]:
+def _stripped(operation: str, parameters: Params) -> tuple[Params, list[Sequence[float]]]:
     """A shallow copy of ``parameters`` with vector data replaced by placeholders, and the lists replaced, in order.
 
     Vector data lives in two places: PutVectors ``vectors[*].data.float32`` and QueryVectors
     ``queryVector.float32``; everything else is formatted for real.
     """
-    lists: list[list[float]] = []
-    if operation == "PutVectors" and isinstance(parameters.get("vectors"), list):
+    lists: list[Sequence[float]] = []
+    if operation == "PutVectors" and isinstance(parameters.get("vectors"), (list, tuple)):
         records = []
         for record in parameters["vectors"]:
             if isinstance(record, dict) and "data" in record:
@@ -162,10 +162,10 @@ def _stripped(operation: str, parameters: Params) -> tuple[Params, list[list[flo
     return parameters, lists
 
 
-def _put_back(operation: str, params: Params, lists: list[list[float]]) -> None:
+def _put_back(operation: str, params: Params, lists: list[Sequence[float]]) -> None:
     """Put copies of the float lists where the placeholders were read (fresh lists: the caller keeps its own)."""
 
-    def restore(container: Any, values: list[float]) -> None:
+    def restore(container: Any, values: Sequence[float]) -> None:
         if values and isinstance(container, dict) and container.get("float32") == []:
             container["float32"] = list(values)
 
@@ -179,13 +179,13 @@ def _put_back(operation: str, params: Params, lists: list[list[float]]) -> None:
         restore(params.get("queryVector"), lists[0])
 
 
-def _exact_json_length(values: list[float]) -> int:
+def _exact_json_length(values: Sequence[float]) -> int:
     """The length of the JSON botocore writes for a list of floats (NaN and the infinities as quoted strings)."""
     specials = sum(1 for value in values if not math.isfinite(value))
-    return len(json.dumps(values)) + 2 * specials  # json.dumps writes NaN bare; botocore writes "NaN"
+    return len(json.dumps(list(values))) + 2 * specials  # json.dumps writes NaN bare; botocore writes "NaN"
 
 
-def _size(placeholder_body: bytes, lists: list[list[float]]) -> int:
+def _size(placeholder_body: bytes, lists: list[Sequence[float]]) -> int:
     """The size of the body botocore would send: an upper bound when far under the limit, else exact."""
     present = [values for values in lists if values]
     bound = len(placeholder_body) + sum(MAX_FLOAT_CHARACTERS * len(values) for values in present)
