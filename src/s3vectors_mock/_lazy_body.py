@@ -185,7 +185,7 @@ def _exact_json_length(values: Sequence[float]) -> int:
     return len(json.dumps(list(values))) + 2 * specials  # json.dumps writes NaN bare; botocore writes "NaN"
 
 
-def _size(placeholder_body: bytes, lists: list[Sequence[float]]) -> int:
+def _size(placeholder_body: bytes, lists: Sequence[Sequence[float]]) -> int:
     """The size of the body botocore would send: an upper bound when far under the limit, else exact."""
     present = [values for values in lists if values]
     bound = len(placeholder_body) + sum(MAX_FLOAT_CHARACTERS * len(values) for values in present)
