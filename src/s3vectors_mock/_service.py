@@ -208,6 +208,15 @@ class S3VectorsService:
         except ServiceError as error:
             return wire_error(error)
 
+    def refuse_unread(self, operation: str, caller: Caller, error: ServiceError) -> WireAnswer:
+        """The answer to a request the service could not read (logged with no parameters), on the wire."""
+        self.note_unread(operation, caller, error)
+        return wire_error(error)
+
+    def note_unread(self, operation: str, caller: Caller, error: ServiceError) -> None:
+        """Log a request the service could not read: it is refused with ``error`` before any operation runs."""
+        self.calls.append(CallRecord(operation, {}, caller.region, error.code, account=caller.account))
+
     def take_latency(self, operation: str) -> float:
         """Seconds an injected latency adds to this call of ``operation`` (0 when none is pending)."""
         return self.faults.take_latency(operation)

@@ -17,7 +17,6 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import parse_qsl
 
-from .._calls import CallRecord
 from .._errors import ServiceError, internal_error
 from .._service import Caller, S3VectorsService
 from .._service_model import service_model
@@ -26,7 +25,7 @@ from .._wire import WireAnswer, headers, wire_error
 from ..operations import MAX_BODY_BYTES
 from ._identity import signed_scope
 from ._json import dumps
-from ._routing import RequestError, Route, Router, body_members, bound_members
+from ._routing import RequestError, Route, Router, read_params
 from .console import Console, console_redirect, is_console_path
 
 Scope = MutableMapping[str, Any]
@@ -161,12 +160,9 @@ class S3VectorsApp:
         caller: Caller,
     ) -> WireAnswer:
         try:
-            params = bound_members(route.operation, labels, query, request_headers)
-            if body is not None:  # an oversized body is not parsed: the service answers its size first
-                params.update(body_members(route.operation, body))
-        except RequestError as error:
-            self.service.calls.append(CallRecord(route.name, {}, caller.region, error.code))
-            return _request_error(error)
+            params = read_params(route.operation, labels, query, request_headers, body)
+        except ServiceError as error:
+            return self.service.refuse_unread(route.name, caller, error)
         return self.service.answer_on_wire(route.name, params, caller, body_size=size, encode=dumps)
 
     async def _control(self, method: str, raw_path: bytes, receive: Receive, query_string: bytes = b"") -> WireAnswer:
