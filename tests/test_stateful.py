@@ -224,7 +224,13 @@ def request_problem(records: list[Record]) -> Error | None:
                     f"Value at '/vectors/{position}/data/float32/{offset}' failed to satisfy constraint: "
                     "Member must be a number"
                 )
-    return smithy(violations) if violations else None
+    if violations:
+        return smithy(violations)
+    # The service's own limit on keys (UTF-8 bytes) is a rule of the request alone too: checked before the lookup.
+    for position, record in enumerate(records):
+        if len(record.key.encode("utf-8")) > 1024:
+            return Error("ValidationException", KEY_TOO_LONG, ((f"vectors[{position}]", KEY_TOO_LONG),))
+    return None
 
 
 def record_error(key: str, problem: str, path: str) -> Error:
@@ -236,9 +242,6 @@ def batch_outcome(
 ) -> Error | dict[str, tuple[list[float], Metadata | None]]:
     """The records' effect on the index (a dict of the vectors written), or the error for the first bad record;
     ``read`` is what the service reads of the metadata given (what went over the wire, by default)."""
-    for position, record in enumerate(records):
-        if len(record.key.encode("utf-8")) > 1024:
-            return Error("ValidationException", KEY_TOO_LONG, ((f"vectors[{position}]", KEY_TOO_LONG),))
     written: dict[str, tuple[list[float], Metadata | None]] = {}
     for position, record in enumerate(records):
         path = f"vectors[{position}]"
