@@ -26,9 +26,17 @@ def needs_client(operation: str, member: str | None = None) -> pytest.MarkDecora
     return pytest.mark.skipif(not client_can(operation, member), reason=f"this botocore's client has no {what}")
 
 
-def make_index(client: Any, name: str = "test-index", dimension: int = 3, metric: str = "cosine", **extra: Any) -> str:
+def make_index(
+    client: Any,
+    name: str = "test-index",
+    dimension: int = 3,
+    metric: str = "cosine",
+    *,
+    bucket: str = "test-bucket",
+    **extra: Any,
+) -> str:
     arn: str = client.create_index(
-        vectorBucketName="test-bucket",
+        vectorBucketName=bucket,
         indexName=name,
         dataType="float32",
         dimension=dimension,
