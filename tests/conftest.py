@@ -152,3 +152,14 @@ def bucket(client: Any, s3vectors_target: str, s3vectors_name: Any) -> str:
 def index(client: Any, bucket: str) -> str:
     """A 3-dimensional cosine index named test-index in the bucket fixture's bucket; returns its ARN."""
     return make_index(client, bucket=bucket)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # Under another target, a test that uses none of the plugin's target fixtures would still run in-process and
+    # check nothing about the target: it is skipped, counted and named like the mock-only ones.
+    if (config.getoption("--s3vectors-target", None) or os.environ.get("S3VECTORS_MOCK_TARGET") or "mock") == "mock":
+        return
+    for item in items:
+        if "s3vectors_client_factory" not in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.skip(reason="runs in-process whatever the target (uses no target fixture)"))

@@ -168,6 +168,7 @@ def test_account_id_option() -> None:
     assert arn == "arn:aws:s3vectors:eu-west-1:111122223333:bucket/my-bucket"
 
 
+@pytest.mark.s3vectors_mock_only  # lowers the quota inside the in-process service
 def test_bucket_quota(client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     from s3vectors_mock.operations import buckets
 

@@ -170,6 +170,7 @@ def test_malformed_index_arn(client: Any, index: str) -> None:
         client.get_index(indexArn="arn:aws:s3vectors:us-east-1:123456789012:bucket/test-bucket")
 
 
+@pytest.mark.s3vectors_mock_only  # lowers the quota inside the in-process service
 def test_index_quota(client: Any, bucket: str, monkeypatch: pytest.MonkeyPatch) -> None:
     from s3vectors_mock.operations import indexes
 
