@@ -34,8 +34,8 @@ def old_bucket(client: Any, s3vectors_target: str) -> Iterator[str]:
 
 
 @needs_modes
-def test_new_buckets_and_indexes_are_enhanced(client: Any, index: str) -> None:
-    assert client.get_vector_bucket(vectorBucketName="test-bucket")["vectorBucket"]["defaultIndexMode"] == "ENHANCED"
+def test_new_buckets_and_indexes_are_enhanced(client: Any, bucket: str, index: str) -> None:
+    assert client.get_vector_bucket(vectorBucketName=bucket)["vectorBucket"]["defaultIndexMode"] == "ENHANCED"
     assert client.get_index(indexArn=index)["index"]["indexMode"] == "ENHANCED"
 
 
@@ -65,9 +65,9 @@ def test_default_mode_changes_only_later_indexes(client: Any, old_bucket: str) -
 
 
 @needs_modes
-def test_classic_is_refused_for_new_buckets(client: Any, index: str) -> None:
+def test_classic_is_refused_for_new_buckets(client: Any, bucket: str, index: str) -> None:
     with pytest.raises(client.exceptions.ValidationException):
-        client.put_vector_bucket_default_index_mode(vectorBucketName="test-bucket", defaultIndexMode="CLASSIC")
+        client.put_vector_bucket_default_index_mode(vectorBucketName=bucket, defaultIndexMode="CLASSIC")
     with pytest.raises(client.exceptions.ValidationException):
         client.update_index_mode(indexArn=index, indexMode="CLASSIC")
     assert client.get_index(indexArn=index)["index"]["indexMode"] == "ENHANCED"
