@@ -5,8 +5,9 @@
   validates stubbed responses), and every error code must be one the operation declares.
 * Tests run without credentials of any kind.
 
-Under ``--s3vectors-target=aws`` (a maintainer's run against AWS, docs/verifying-against-aws.md) the last two do not
-apply: the environment's credentials and AWS's network are the point of that run.
+Under ``--s3vectors-target=aws`` (a maintainer's run against AWS, docs/verifying-against-aws.md) the first and the
+last do not apply: the environment's credentials and AWS's network are the point of that run. Under a URL target the
+network is allowed too (the endpoint may run elsewhere).
 """
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ def _isolate_from_aws() -> None:
     os.environ.pop("AWS_ENDPOINT_URL", None)
     # Clients created with no mock active would otherwise probe the EC2 metadata service for credentials.
     os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
+
+
+def _forbid_the_network() -> None:
     socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
     socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
 
@@ -68,9 +72,11 @@ def _guarded_connect_ex(self: socket.SocketType, address: Any) -> int:
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     # Before the plugin resolves the target (it checks AWS credentials under aws).
-    target = config.getoption("--s3vectors-target", None) or os.environ.get("S3VECTORS_MOCK_TARGET")
+    target = config.getoption("--s3vectors-target", None) or os.environ.get("S3VECTORS_MOCK_TARGET") or "mock"
     if target != "aws":
         _isolate_from_aws()
+    if target in ("mock", "server"):  # a URL target may be another machine (a container, a colleague's server)
+        _forbid_the_network()
 
 
 def _check_timestamps(value: Any, path: str = "") -> None:

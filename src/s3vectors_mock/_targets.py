@@ -21,6 +21,7 @@ import threading
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 TARGET_VARIABLE = "S3VECTORS_MOCK_TARGET"
@@ -97,11 +98,17 @@ class ServerProcess:
 
     def __init__(self) -> None:
         self._errors = tempfile.TemporaryFile()  # noqa: SIM115 (open for the server's life, closed by stop)
+        # The server runs this very copy of the package, wherever the test process found it (a checkout on
+        # sys.path, a pytest ``pythonpath`` setting), not whichever one the interpreter would find on its own.
+        package_root = str(Path(__file__).resolve().parent.parent)
+        inherited = os.environ.get("PYTHONPATH")
+        environment = {**os.environ, "PYTHONPATH": os.pathsep.join([package_root, *([inherited] if inherited else [])])}
         self._process = subprocess.Popen(
             [sys.executable, "-m", "s3vectors_mock", "serve", "--host", "127.0.0.1", "--port", "0"],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=self._errors,
+            env=environment,
             text=True,
         )
         lines: queue.Queue[str | None] = queue.Queue()
