@@ -136,11 +136,16 @@ def test_invalid_targets_are_refused(text: str) -> None:
 
 def test_names_are_unique_valid_and_keep_their_base() -> None:
     maker = NameMaker("f00dcafe1234", "gw3")
-    names = [maker.make("docs") for _ in range(3)] + [maker.make("x" * 80), maker.make("Chunks.v2")]
+    names = [maker.make("docs") for _ in range(3)] + [
+        maker.make("x" * 80),
+        maker.make("Chunks.v2"),
+        maker.make("_My Docs"),
+    ]
     assert names[:3] == ["docs-f00dcaw3-1", "docs-f00dcaw3-2", "docs-f00dcaw3-3"]
     assert len(names[3]) == 63 and names[3].endswith("-f00dcaw3-4")
     assert names[4] == "chunks.v2-f00dcaw3-5"  # an index name may have dots; a bucket's base must not
-    assert all(BUCKET_NAME.fullmatch(name) for name in names[:4])
+    assert names[5] == "my-docs-f00dcaw3-6"
+    assert all(BUCKET_NAME.fullmatch(name) for name in names[:4] + names[5:])
     assert NameMaker().run_id != NameMaker().run_id  # each run its own id
 
 

@@ -168,7 +168,8 @@ class NameMaker:
         suffix = f"-{self.run_id}-{next(self._counter)}"
         # Cut the base, never the suffix (it is what makes the name unique), and keep the name ending on a letter
         # or digit as both naming rules require.
-        stem = base.lower()[: NAME_LIMIT - len(suffix)].rstrip("-.")
+        # Characters no name may hold become hyphens ("My_Docs" → "my-docs"); dots stay, as index names allow them.
+        stem = re.sub(r"[^a-z0-9.-]", "-", base.lower())[: NAME_LIMIT - len(suffix)].strip("-.")
         return f"{stem or 'x'}{suffix}"
 
 
