@@ -66,8 +66,9 @@ def test_names_are_unique_and_valid(s3vectors_name):
     names = [s3vectors_name("docs"), s3vectors_name("docs")]
     assert names[0] != names[1] and all(name.startswith("docs-") for name in names)
 
-def test_target_is_named(s3vectors_target, pytestconfig):
-    assert s3vectors_target == pytestconfig.getoption("--s3vectors-target").partition(":")[0].replace("http", "url")
+def test_target_is_named(s3vectors_target):
+    import os
+    assert s3vectors_target == os.environ["EXPECTED_TARGET"]
 
 @pytest.mark.s3vectors_mock_only
 def test_only_on_the_mock():
@@ -178,14 +179,19 @@ def test_aws_without_credentials_refuses_to_start(pytester: pytest.Pytester, mon
 # ---- one user file, every target ------------------------------------------------------------------------------
 
 
-def test_a_user_file_passes_unchanged_on_the_mock(pytester: pytest.Pytester) -> None:
-    result = inner(pytester, USER_TESTS, "--s3vectors-target=mock")
+def test_a_user_file_passes_unchanged_on_the_mock(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EXPECTED_TARGET", "mock")
+    result = inner(pytester, USER_TESTS)
     result.assert_outcomes(passed=6, failed=1)
     result.stdout.fnmatch_lines(["s3vectors target: mock"])
 
 
-def test_a_user_file_passes_unchanged_on_a_server_the_plugin_starts(pytester: pytest.Pytester) -> None:
-    result = inner(pytester, USER_TESTS, "--s3vectors-target=server")
+def test_a_user_file_passes_unchanged_on_a_server_the_plugin_starts(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EXPECTED_TARGET", "server")
+    monkeypatch.setenv("S3VECTORS_MOCK_TARGET", "server")  # the environment's choice, with no option given
+    result = inner(pytester, USER_TESTS)
     result.assert_outcomes(passed=4, failed=1, skipped=2)
     result.stdout.fnmatch_lines(
         [
@@ -199,16 +205,16 @@ def test_a_user_file_passes_unchanged_on_a_server_the_plugin_starts(pytester: py
 
 @pytest.mark.parametrize("workers", ["0", "2"])
 def test_a_user_file_leaves_nothing_behind_on_a_url_target(
-    pytester: pytest.Pytester, endpoint: Endpoint, workers: str
+    pytester: pytest.Pytester, endpoint: Endpoint, workers: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("EXPECTED_TARGET", "url")
     # One process resets the endpoint between tests; xdist workers share it, so each deletes what it created.
     endpoint.client.create_vector_bucket(vectorBucketName="before-the-run")
     result = inner(pytester, USER_TESTS, f"--s3vectors-target={endpoint.url}", "-n", workers)
     result.assert_outcomes(passed=4, failed=1, skipped=2)
-    expected = "reset" if workers == "0" else "each test deletes what it created"
-    if workers == "0":  # an xdist controller's header is written before its workers start
-        result.stdout.fnmatch_lines([f"s3vectors target: url {endpoint.url} (state reset between tests)"])
-    assert "leftovers" not in result.stdout.str(), expected
+    how = "state reset between tests" if workers == "0" else "each test deletes what it created"
+    result.stdout.fnmatch_lines([f"s3vectors target: url {endpoint.url} ({how})"])
+    assert "leftovers" not in result.stdout.str()
     assert bucket_names(endpoint.client) == ([] if workers == "0" else ["before-the-run"])
 
 
@@ -306,8 +312,7 @@ def test_the_aws_target_deletes_only_what_the_run_created_and_reports_the_rest(
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     result = inner(pytester, AWS_TESTS, "--s3vectors-target=aws", "-n", workers, conftest="")
     result.assert_outcomes(passed=3, failed=1)
-    if workers == "0":  # an xdist controller names no endpoint: its workers resolve their own
-        result.stdout.fnmatch_lines([f"s3vectors target: aws us-east-1 {endpoint.url} (each test deletes*"])
+    result.stdout.fnmatch_lines([f"s3vectors target: aws us-east-1 {endpoint.url} (each test deletes*"])
     # Reported at the end of the session (from whichever worker ran the test), with its ARN.
     output = result.stdout.str()
     assert "s3vectors leftovers: created by this run, not deleted" in output
