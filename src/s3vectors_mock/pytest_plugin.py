@@ -12,7 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from . import _targets
+from ._pytest_targets import LEFTOVER_PROPERTY, needs_mock_reason, target_state
+
+# The target machinery (--s3vectors-target, the s3vectors_mock_only marker, the header and the summary).
+pytest_plugins = ["s3vectors_mock._pytest_targets"]
 
 if TYPE_CHECKING:
     from ._mock import S3VectorsMock
@@ -22,19 +25,6 @@ if TYPE_CHECKING:
 
 MARKER = "s3vectors"
 FIXTURE = "s3vectors_mock"
-MOCK_ONLY_MARKER = "s3vectors_mock_only"
-TARGET_OPTION = "--s3vectors-target"
-
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.getgroup("s3vectors-mock").addoption(
-        TARGET_OPTION,
-        metavar="TARGET",
-        default=None,
-        help="where the s3vectors fixtures send calls: mock (in-process, the default), server (a server the plugin "
-        "starts), http://HOST:PORT (a running endpoint) or aws (real AWS, the environment's credentials). "
-        f"Default: ${_targets.TARGET_VARIABLE} or mock.",
-    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -44,20 +34,13 @@ def pytest_configure(config: pytest.Config) -> None:
         "enforce_rate_limits=False): run the test inside an active s3vectors mock with these options "
         "(closest marker wins: test over class over module)",
     )
-    config.addinivalue_line(
-        "markers",
-        f"{MOCK_ONLY_MARKER}: the test only makes sense on the in-process mock (skipped under --s3vectors-target "
-        "server, a URL or aws)",
-    )
-    _configure_target(config)
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # A marked test gets the mock as its first fixture, so it is active before any fixture of the user's own.
     for item in items:
         if item.get_closest_marker(MARKER) is not None and FIXTURE not in getattr(item, "fixturenames", [FIXTURE]):
             item.fixturenames.insert(0, FIXTURE)  # type: ignore[attr-defined]
-    _skip_mock_only(config, items)
 
 
 def _options(request: pytest.FixtureRequest) -> dict[str, Any]:
@@ -72,9 +55,9 @@ def _options(request: pytest.FixtureRequest) -> dict[str, Any]:
 def s3vectors_mock(request: pytest.FixtureRequest) -> Iterator[S3VectorsMock]:
     """An active mock with fresh state for this test (options from the ``s3vectors`` marker). Under a remote
     target the test is skipped: nothing in-process answers there."""
-    target = _target_state(request.config)
-    if target.remote is not None:
-        pytest.skip(_needs_mock_reason(target.remote.kind))
+    remote = target_state(request.config).remote
+    if remote is not None:
+        pytest.skip(needs_mock_reason(remote.kind))
     from ._mock import S3VectorsMock
 
     with S3VectorsMock(**_options(request)) as mock:
@@ -84,7 +67,7 @@ def s3vectors_mock(request: pytest.FixtureRequest) -> Iterator[S3VectorsMock]:
 @pytest.fixture(scope="session")
 def s3vectors_target(pytestconfig: pytest.Config) -> str:
     """Where the fixtures send calls: ``"mock"``, ``"server"``, ``"url"`` or ``"aws"``."""
-    return _target_state(pytestconfig).choice.kind
+    return target_state(pytestconfig).choice.kind
 
 
 @pytest.fixture
@@ -93,20 +76,21 @@ def s3vectors_client_factory(request: pytest.FixtureRequest) -> Iterator[Callabl
     with ``config=Config(parameter_validation=False)``); region ``us-east-1`` unless given (on ``aws``: the
     environment's). Under ``server`` and a URL target of ours the state is fresh for the test; under ``aws`` and a
     foreign URL, what its clients create is deleted after the test."""
-    target = _target_state(request.config)
-    remote = target.remote
+    remote = target_state(request.config).remote
     if remote is None:
         request.getfixturevalue(FIXTURE)
         import boto3
 
         def make_mock_client(**kwargs: Any) -> Any:
-            return boto3.client("s3vectors", **{"region_name": _targets.DEFAULT_REGION, **kwargs})
+            return boto3.client("s3vectors", **{"region_name": "us-east-1", **kwargs})
 
         yield make_mock_client
         return
     remote.start()
     remote.reset()
-    creations = _targets.Creations()
+    from ._remote_targets import Creations
+
+    creations = Creations()
 
     def make(**kwargs: Any) -> Any:
         client = remote.client(**kwargs)
@@ -134,7 +118,7 @@ def s3vectors_client(s3vectors_client_factory: Callable[..., Any]) -> Any:
 def s3vectors_name(pytestconfig: pytest.Config) -> Callable[[str], str]:
     """``s3vectors_name("docs")`` → ``docs-<run id>-<n>``: a valid vector bucket and index name, unique to this run
     and each call, on every target (so a test that passes on the mock does not rely on names AWS would refuse)."""
-    return _target_state(pytestconfig).names.make
+    return target_state(pytestconfig).names.make
 
 
 @pytest.fixture
@@ -143,115 +127,3 @@ def s3vectors_server(s3vectors_mock: S3VectorsMock) -> Iterator[ServerHandle]:
     CLI and subprocesses; stopped after the test. Needs the ``server`` extra."""
     with s3vectors_mock.serve() as server:
         yield server
-
-
-# ---- the target ---------------------------------------------------------------------------------------------------
-
-LEFTOVER_PROPERTY = "s3vectors_leftover"
-
-
-class _TargetState:
-    """The run's target (one per process: each xdist worker starts its own server), registered as a plugin for
-    the hooks that report on it."""
-
-    def __init__(
-        self, choice: _targets.TargetChoice, remote: _targets.RemoteTarget | None, names: _targets.NameMaker
-    ) -> None:
-        self.choice = choice
-        self.remote = remote
-        self.names = names
-        self.leftovers: list[str] = []
-        self.skips: dict[str, int] = {}
-
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_sessionstart(self, session: pytest.Session) -> None:
-        # Start the server before the header is written, so that it names the URL (an xdist controller runs no
-        # tests: each worker starts its own).
-        if self.remote is not None and not _is_xdist_controller(session.config):
-            try:
-                self.remote.start()
-            except _targets.TargetError as error:
-                raise pytest.UsageError(str(error)) from None
-
-    def pytest_report_header(self) -> str:
-        return f"s3vectors target: {'mock' if self.remote is None else self.remote.describe()}"
-
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        # Leftovers travel on the teardown report, so an xdist controller hears of its workers' too.
-        if report.when == "teardown":
-            self.leftovers.extend(str(value) for name, value in report.user_properties if name == LEFTOVER_PROPERTY)
-        if report.skipped and self.remote is not None and isinstance(report.longrepr, tuple):
-            reason = str(report.longrepr[2]).removeprefix("Skipped: ")
-            self.skips[reason] = self.skips.get(reason, 0) + 1
-
-    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        if self.remote is not None and self.skips:
-            terminalreporter.section(f"s3vectors target {self.remote.kind}: skipped tests")
-            for reason, count in sorted(self.skips.items(), key=lambda item: -item[1]):
-                terminalreporter.line(f"{count:6d} {reason}")
-        if self.leftovers:
-            terminalreporter.section("s3vectors leftovers: created by this run, not deleted", red=True)
-            for leftover in self.leftovers:
-                terminalreporter.line(leftover)
-
-    def pytest_unconfigure(self) -> None:
-        if self.remote is not None:
-            self.remote.stop()
-
-
-_STATE = pytest.StashKey[_TargetState]()
-
-
-def _target_state(config: pytest.Config) -> _TargetState:
-    return config.stash[_STATE]
-
-
-def _is_xdist_controller(config: pytest.Config) -> bool:
-    return getattr(config.option, "dist", "no") != "no" and not hasattr(config, "workerinput")
-
-
-def _configure_target(config: pytest.Config) -> None:
-    text = config.getoption(TARGET_OPTION, None) or _targets.environment_choice()
-    worker: dict[str, Any] | None = getattr(config, "workerinput", None)
-    names = _targets.NameMaker(worker.get("testrunuid") if worker else None, worker.get("workerid") if worker else None)
-    try:
-        choice = _targets.parse_target(text)
-        remote = None
-        if choice.remote:
-            if choice.kind == "server":
-                _require_server_extra()
-            # Workers of one run share a URL target: resetting it would wipe the state of each other's tests.
-            shared = worker is not None or _is_xdist_controller(config)
-            remote = _targets.RemoteTarget(choice, shared=shared)
-    except _targets.TargetError as error:
-        raise pytest.UsageError(str(error)) from None
-    state = _TargetState(choice, remote, names)
-    config.stash[_STATE] = state
-    config.pluginmanager.register(state, "s3vectors-mock-target")
-
-
-def _require_server_extra() -> None:
-    import importlib.util
-
-    if importlib.util.find_spec("uvicorn") is None:
-        raise _targets.TargetError(
-            "--s3vectors-target=server needs the server extra: pip install 's3vectors-mock[server]'"
-        )
-
-
-def _needs_mock_reason(kind: str) -> str:
-    return (
-        f"needs the in-process mock (the s3vectors_mock fixture: calls, inject_error, load_vectors), and the "
-        f"s3vectors target is {kind}"
-    )
-
-
-def _skip_mock_only(config: pytest.Config, items: list[pytest.Item]) -> None:
-    remote = _target_state(config).remote
-    if remote is None:
-        return
-    for item in items:
-        if item.get_closest_marker(MOCK_ONLY_MARKER) is not None:
-            item.add_marker(pytest.mark.skip(reason=f"mock-only test, and the s3vectors target is {remote.kind}"))
-        elif FIXTURE in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.skip(reason=_needs_mock_reason(remote.kind)))
