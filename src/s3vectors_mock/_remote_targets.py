@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ CONTROL_PATH = "/_s3vectors-mock/"
 # server's default account (the mock's 123456789012), exactly as an in-process client does.
 DUMMY_CREDENTIALS = {"aws_access_key_id": "s3vectors-mock", "aws_secret_access_key": "s3vectors-mock"}
 SERVER_STARTUP_TIMEOUT = 60.0
+CONFLICT_PAUSES = (0.5, 1.0, 2.0)  # seconds before each retry of a deletion refused with ConflictException
 
 
 # ---- talking to an endpoint of ours ---------------------------------------------------------------------------
@@ -195,14 +197,24 @@ class Creations:
         from botocore.exceptions import BotoCoreError, ClientError
 
         client = created.client
-        try:
-            getattr(client, method)(**members)
-        except ClientError as error:
-            code = error.response.get("Error", {}).get("Code", "")
-            if code != "NotFoundException":
-                leftovers.append(Leftover(created.describe(client.meta.region_name), f"{method}: {error}"))
-        except BotoCoreError as error:
-            leftovers.append(Leftover(created.describe(client.meta.region_name), f"{method}: {error}"))
+        for pause in (*CONFLICT_PAUSES, None):
+            try:
+                getattr(client, method)(**members)
+                return
+            except ClientError as error:
+                code = error.response.get("Error", {}).get("Code", "")
+                if code == "NotFoundException":
+                    return
+                # A bucket whose indexes were just deleted may still count them for a moment on AWS (UNCONFIRMED
+                # how long): a conflict is tried again a few times before it is reported.
+                if code == "ConflictException" and pause is not None:
+                    time.sleep(pause)
+                    continue
+                failure: Exception = error
+            except BotoCoreError as error:
+                failure = error
+            leftovers.append(Leftover(created.describe(client.meta.region_name), f"{method}: {failure}"))
+            return
 
 
 def _bucket_members(bucket: _Created) -> dict[str, str]:
@@ -291,7 +303,13 @@ def _aws_region_and_credentials() -> str:
     import boto3
 
     session = boto3.Session()
-    if session.get_credentials() is None:
+    try:
+        credentials = session.get_credentials()
+    except Exception as error:  # an expired SSO session, a broken profile: botocore's own words say which
+        raise TargetError(
+            f"--s3vectors-target=aws: the environment's AWS credentials do not resolve: {error}"
+        ) from None
+    if credentials is None:
         raise TargetError(
             "--s3vectors-target=aws needs AWS credentials, and none resolve (set AWS_PROFILE or "
             "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run where an instance role is available)"
