@@ -53,8 +53,8 @@ def _options(request: pytest.FixtureRequest) -> dict[str, Any]:
 
 @pytest.fixture
 def s3vectors_mock(request: pytest.FixtureRequest) -> Iterator[S3VectorsMock]:
-    """An active mock with fresh state for this test (options from the ``s3vectors`` marker). Under a remote
-    target the test is skipped: nothing in-process answers there."""
+    """An active mock with fresh state for this test (options from the ``s3vectors`` marker)."""
+    # Under another target than the mock, nothing in-process answers: a test that needs the mock is skipped.
     remote = target_state(request.config).remote
     if remote is not None:
         pytest.skip(needs_mock_reason(remote.kind))
