@@ -54,12 +54,12 @@ def _options(request: pytest.FixtureRequest) -> dict[str, Any]:
 @pytest.fixture
 def s3vectors_mock(request: pytest.FixtureRequest) -> Iterator[S3VectorsMock]:
     """An active mock with fresh state for this test (options from the ``s3vectors`` marker)."""
+    from ._mock import S3VectorsMock
+
     # Under another target than the mock, nothing in-process answers: a test that needs the mock is skipped.
     remote = target_state(request.config).remote
     if remote is not None:
         pytest.skip(needs_mock_reason(remote.kind))
-    from ._mock import S3VectorsMock
-
     with S3VectorsMock(**_options(request)) as mock:
         yield mock
 
