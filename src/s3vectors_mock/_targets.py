@@ -10,7 +10,6 @@ from __future__ import annotations
 import itertools
 import os
 import re
-import secrets
 from dataclasses import dataclass
 
 TARGET_VARIABLE = "S3VECTORS_MOCK_TARGET"
@@ -55,7 +54,7 @@ class NameMaker:
     (the run id is shared by every xdist worker, the worker's number is part of it) and to each call."""
 
     def __init__(self, run_id: str | None = None, worker: str | None = None) -> None:
-        run = (run_id or secrets.token_hex(3))[:6].lower()
+        run = (run_id or os.urandom(3).hex())[:6].lower()
         number = re.sub(r"\D", "", worker or "")
         self.run_id = f"{run}{'w' + number if number else ''}"
         self._counter = itertools.count(1)
