@@ -161,9 +161,7 @@ def test_the_option_wins_over_the_environment(pytester: pytest.Pytester, monkeyp
     result = inner(
         pytester, "def test_t(s3vectors_target): assert s3vectors_target == 'mock'", "--s3vectors-target=mock"
     )
-    result.assert_outcomes(passed=1)
-    result = inner(pytester, "def test_t(): pass")
-    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.assert_outcomes(passed=1)  # (the variable alone chooses: see the server target's test)
 
 
 def test_aws_without_credentials_refuses_to_start(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
