@@ -49,3 +49,14 @@ def make_index(
 def error_of(excinfo: pytest.ExceptionInfo[ClientError]) -> tuple[str, str, int]:
     response = excinfo.value.response
     return response["Error"]["Code"], response["Error"]["Message"], response["ResponseMetadata"]["HTTPStatusCode"]
+
+
+def put_in_batches(client: Any, index_arn: str, keys: list[str], data: Any) -> None:
+    """Seed an index through the API (batches of 500, PutVectors' limit), so that a test seeds any target alike;
+    ``mock.load_vectors`` is the in-process shortcut."""
+    for start in range(0, len(keys), 500):
+        records = [
+            {"key": key, "data": {"float32": [float(value) for value in row]}}
+            for key, row in zip(keys[start : start + 500], data[start : start + 500])
+        ]
+        client.put_vectors(indexArn=index_arn, vectors=records)
