@@ -17,18 +17,18 @@ from botocore.validate import validate_parameters
 from s3vectors_mock import S3VectorsMock
 from s3vectors_mock._service import Caller
 from s3vectors_mock._service_model import client_model, service_model
-from tests.helpers import client_can, error_of, put_in_batches
+from tests.helpers import client_can, error_of
 
 QUERY = {"float32": [1.0, 0.5, 0.0]}
 
 
 @pytest.fixture
-def loaded(client: Any, index: str) -> tuple[str, list[str]]:
+def loaded(mock: S3VectorsMock, index: str) -> tuple[str, list[str]]:
     """600 vectors, and the keys of the 500 nearest to QUERY (cosine), computed here by brute force."""
     rng = np.random.default_rng(11)
     keys = [f"k{i:03d}" for i in range(600)]
     data = rng.standard_normal((600, 3)).astype(np.float32) + 0.01
-    put_in_batches(client, index, keys, data)
+    mock.load_vectors(index, keys, data)
     query = np.asarray(QUERY["float32"])
     similarity = data @ query / (np.linalg.norm(data, axis=1) * np.linalg.norm(query))
     return index, [keys[i] for i in np.argsort(-similarity, kind="stable")[:500]]
