@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +25,7 @@ from botocore.exceptions import ClientError
 from botocore.validate import validate_parameters
 
 from s3vectors_mock import S3VectorsMock
+from tests import helpers
 from tests.helpers import make_index
 
 
@@ -147,11 +149,13 @@ def raw_client(s3vectors_client_factory: Any) -> Any:
 
 
 @pytest.fixture
-def bucket(client: Any, s3vectors_target: str, s3vectors_name: Any) -> str:
+def bucket(client: Any, s3vectors_target: str, s3vectors_name: Any) -> Iterator[str]:
     """test-bucket, or a name unique to the run where the target's state is shared (a URL target, AWS)."""
     name = s3vectors_name("test-bucket") if s3vectors_target in ("url", "aws") else "test-bucket"
     client.create_vector_bucket(vectorBucketName=name)
-    return name
+    helpers.current_bucket = name  # make_index's default bucket
+    yield name
+    helpers.current_bucket = "test-bucket"
 
 
 @pytest.fixture

@@ -26,17 +26,22 @@ def needs_client(operation: str, member: str | None = None) -> pytest.MarkDecora
     return pytest.mark.skipif(not client_can(operation, member), reason=f"this botocore's client has no {what}")
 
 
+# The bucket fixture's bucket for the running test: test-bucket, or a name unique to the run where the target's
+# state is shared (a URL target, AWS). Tests run one at a time in a process, so one value serves.
+current_bucket = "test-bucket"
+
+
 def make_index(
     client: Any,
     name: str = "test-index",
     dimension: int = 3,
     metric: str = "cosine",
     *,
-    bucket: str = "test-bucket",
+    bucket: str | None = None,
     **extra: Any,
 ) -> str:
     arn: str = client.create_index(
-        vectorBucketName=bucket,
+        vectorBucketName=bucket or current_bucket,
         indexName=name,
         dataType="float32",
         dimension=dimension,

@@ -11,7 +11,7 @@ from tests.helpers import error_of, make_index
 
 def test_create_and_get_by_name_and_arn(client: Any, bucket: str) -> None:
     arn = make_index(client, "my-index", dimension=5, metric="euclidean")
-    assert arn == "arn:aws:s3vectors:us-east-1:123456789012:bucket/test-bucket/index/my-index"
+    assert arn == f"arn:aws:s3vectors:us-east-1:123456789012:bucket/{bucket}/index/my-index"
     by_name = client.get_index(vectorBucketName=bucket, indexName="my-index")["index"]
     by_arn = client.get_index(indexArn=arn)["index"]
     assert by_name == by_arn
