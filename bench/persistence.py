@@ -1,8 +1,9 @@
 """Save and load times of the whole state (``_persistence``), as ratios against numpy's own save and load of the
 same matrix measured in the same run (machines are noisy; absolute times do not compare between runs).
 
-    .venv/bin/python bench/persistence.py            # 1,000,000 x 128 without metadata, 200,000 x 128 with 3 keys
+    .venv/bin/python bench/persistence.py            # 1,000,000 x 128 without, then with 3 metadata keys
     .venv/bin/python bench/persistence.py --quick    # a tenth of the sizes, for a smoke run
+    .venv/bin/python bench/persistence.py --put      # PutVectors 500 x 1024 over HTTP, with and without --state-dir
 
 Each figure is the best of ``--repeats`` runs. Besides the floors ``np.save`` / ``np.load`` it prints the engine's
 own cost of storing the same records in a fresh index (``Index.store`` from memory): a load can hardly be faster
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import pathlib
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -49,7 +51,9 @@ def fresh_index(dimension: int) -> Index:
 
 def backend_with(keys: list[str], matrix: Any, metadata: list[Any]) -> Backend:
     backend = Backend()
-    bucket = Bucket("bench", f"arn:aws:s3vectors:{REGION}:{ACCOUNT}:bucket/bench", now(), {"sseType": "AES256"})
+    bucket = Bucket(
+        "bench", f"arn:aws:s3vectors:{REGION}:{ACCOUNT}:bucket/bench", now(), {"sseType": "AES256"}, "ENHANCED"
+    )
     index = fresh_index(matrix.shape[1])
     index.store(keys, matrix, metadata)
     bucket.indexes["bench"] = index
@@ -101,16 +105,63 @@ def figure(label: str, count: int, dimension: int, with_metadata: bool, repeats:
     print(f"  on disk {on_disk / 2**20:.1f} MiB in {len(files)} files = {on_disk / matrix.nbytes:.3f} x the raw matrix")
 
 
+def put_vectors_cost(scratch: pathlib.Path, rounds: int, count: int) -> None:
+    """PutVectors 500 x 1024 (the same batch again and again: overwrites) against two servers in interleaved
+    rounds, one without and one with ``--state-dir``: the cost of journaling a write before answering it."""
+    sys.path.insert(0, str(pathlib.Path(__file__).parent))
+    from server import Measurement, measure_interleaved, requests, server_process, setup
+
+    command = [sys.executable, "-m", "s3vectors_mock", "serve", "--port", "0"]
+    ready = "s3vectors-mock listening on"
+    state = scratch / "put-state"
+    with server_process(command, ready) as plain, server_process([*command, "--state-dir", str(state)], ready) as kept:
+
+        class Reconnecting(Measurement):
+            """Each timed PutVectors follows an untimed health check, which reconnects when the server closed the
+            connection while the other server had its round (uvicorn closes connections idle for 5 s)."""
+
+            def round(self) -> None:
+                health = f"GET /_s3vectors-mock/health HTTP/1.1\r\nHost: 127.0.0.1:{self.connection.port}\r\n\r\n"
+                for _ in range(self.count):
+                    try:
+                        self.connection.roundtrip(health.encode())
+                    except OSError:
+                        self.connection.sock = None
+                        self.connection.roundtrip(health.encode())
+                    before = time.perf_counter()
+                    status, body = self.connection.roundtrip(self.request)
+                    assert status == 200, (status, body[:300])
+                    self.latencies.append(time.perf_counter() - before)
+
+        measurements = []
+        for port in (plain, kept):
+            setup(port, 1024)
+            measurements.append(Reconnecting(port, requests(port, 1024)["PutVectors"], count))
+        # After the setup (2 small records) and the warm-up (min(count, 20) PutVectors): the size of one record.
+        journal = max(state.glob("journal-*.log"), key=lambda path: path.stat().st_size)
+        per_request = journal.stat().st_size / min(count, 20)
+        measure_interleaved(measurements, rounds)
+    without, with_journal = (measurement.latency * 1000 for measurement in measurements)
+    print(f"\nPutVectors 500 x 1024 over HTTP, median of {len(measurements[0].latencies)} requests each")
+    print(f"  without --state-dir {without:.1f} ms | with --state-dir {with_journal:.1f} ms")
+    print(f"  = {with_journal / without:.2f} x; journal {per_request / 2**20:.2f} MiB per request")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="a tenth of the sizes")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--dir", type=pathlib.Path, default=None, help="where to write (default: a temporary dir)")
+    parser.add_argument("--put", action="store_true", help="the journal's cost on PutVectors 500 x 1024 over HTTP")
     arguments = parser.parse_args()
     scale = 10 if arguments.quick else 1
     with tempfile.TemporaryDirectory(dir=arguments.dir) as scratch:
+        if arguments.put:
+            # Rounds of 10 (2-3 s): a connection idle longer than uvicorn's keep-alive (5 s) would be closed.
+            put_vectors_cost(pathlib.Path(scratch), rounds=2 if arguments.quick else 4 * arguments.repeats, count=10)
+            return
         figure("1", 1_000_000 // scale, 128, False, arguments.repeats, pathlib.Path(scratch))
-        figure("2", 200_000 // scale, 128, True, arguments.repeats, pathlib.Path(scratch))
+        figure("2", 1_000_000 // scale, 128, True, arguments.repeats, pathlib.Path(scratch))
 
 
 if __name__ == "__main__":

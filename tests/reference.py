@@ -76,10 +76,14 @@ def exact_distances(vectors: list[list[float]], query: list[float], metric: str)
     return [float(d) for d in distances]
 
 
+LARGEST_FLOAT32 = float(np.finfo(np.float32).max)
+
+
 def as_reported(distance: float) -> float:
-    """A distance as the service reports it: float32 (infinity beyond its range)."""
+    """A distance as the service reports it: float32, and float32's largest value beyond its range (every answer is
+    strict JSON, which has no infinity; docs/fidelity.md)."""
     with np.errstate(over="ignore"):
-        return float(np.float32(distance))
+        return min(float(np.float32(distance)), LARGEST_FLOAT32)
 
 
 def distance(stored: list[float], query: list[float], metric: str) -> float:

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import http.server
+import json
+import os
 import subprocess
 import sys
 import textwrap
-from typing import TYPE_CHECKING, Any, cast
+import threading
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 import boto3
+import botocore.config
+import botocore.loaders
 import botocore.session
 import pytest
 from botocore.exceptions import ClientError
@@ -189,3 +195,159 @@ def test_custom_endpoint_url_is_mocked_too(mock: S3VectorsMock) -> None:
     client = boto3.client("s3vectors", region_name="us-east-1", endpoint_url="http://localhost:4566")
     client.create_vector_bucket(vectorBucketName="custom-endpoint")
     assert mock.calls[-1].operation == "CreateVectorBucket"
+
+
+class _Recorder(http.server.BaseHTTPRequestHandler):
+    """A stand-in for AWS: records every request that reaches the network, answers an empty success."""
+
+    bodies: ClassVar[list[bytes]] = []
+    ANSWER = b'{"vectorBucketArn": "arn:aws:s3vectors:us-east-1:123456789012:bucket/ingest"}'
+
+    def do_PUT(self) -> None:  # CreateVectorBucket is POST; any method is recorded the same way
+        self.do_POST()
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        self.bodies.append(self.rfile.read(length))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("x-amzn-RequestId", "00000000-0000-0000-0000-000000000000")
+        self.send_header("Content-Length", str(len(self.ANSWER)))
+        self.end_headers()
+        self.wfile.write(self.ANSWER)
+
+    def log_message(self, *_: Any) -> None:
+        pass
+
+
+def test_a_mock_started_and_stopped_in_another_thread_never_splits_a_call() -> None:
+    """C18: a background ingest while another thread starts and stops a mock. Each call is decided once: answered
+    in-process from its own parameters, or sent with its real body; never an empty body on the wire, never an
+    answer to empty parameters (before the fix: 677 of 837 empty bodies, 266 wrong "Value null at ...")."""
+    _Recorder.bodies.clear()
+    network = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+    threading.Thread(target=network.serve_forever, daemon=True).start()
+    client = boto3.client(
+        "s3vectors",
+        region_name="us-east-1",
+        endpoint_url=f"http://127.0.0.1:{network.server_address[1]}",
+        aws_access_key_id="AKIDEXAMPLE",
+        aws_secret_access_key="secret",
+        config=botocore.config.Config(retries={"max_attempts": 1}),
+    )
+    mock = S3VectorsMock()
+    stop = threading.Event()
+
+    def toggle() -> None:
+        while not stop.is_set():
+            mock.start()
+            mock.stop()
+
+    names = [f"ingest-{i:04d}" for i in range(300)]
+    wrong: list[str] = []
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-5)  # switch threads often, so calls and toggles interleave at every step
+    toggler = threading.Thread(target=toggle)
+    toggler.start()
+    try:
+        for name in names:
+            try:
+                client.create_vector_bucket(vectorBucketName=name)
+            except (ClientError, S3VectorsMockError) as error:
+                wrong.append(f"{name}: {error!r}")
+    finally:
+        stop.set()
+        toggler.join()
+        sys.setswitchinterval(interval)
+        network.shutdown()
+        network.server_close()
+    assert wrong == []
+    sent = [json.loads(body)["vectorBucketName"] if body else "<empty>" for body in _Recorder.bodies]
+    assert "<empty>" not in sent
+    assert set(sent) <= set(names)
+    answered = {call.params["vectorBucketName"] for call in mock.calls if call.operation == "CreateVectorBucket"}
+    assert answered <= set(names) and answered.isdisjoint(sent)
+    assert len(answered) + len(sent) == len(names)  # every call went exactly one way
+
+
+NEWER_CLIENT = """
+import json, boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+from s3vectors_mock import mock_s3vectors
+
+def outcome(call):
+    try:
+        call()
+    except ClientError as error:
+        return [error.response["Error"]["Code"], error.response["Error"]["Message"],
+                error.response["ResponseMetadata"]["HTTPStatusCode"]]
+    return "answered"
+
+config = Config(retries={"max_attempts": 1})
+with mock_s3vectors() as m, m.serve() as server:
+    results = {}
+    for way, client in (("in-process", boto3.client("s3vectors", region_name="us-east-1", config=config)),
+                        ("over HTTP", boto3.client("s3vectors", region_name="us-east-1", config=config,
+                                                   endpoint_url=server.url))):
+        client.create_vector_bucket(vectorBucketName="bkt-" + way[:2])
+        where = {"vectorBucketName": "bkt-" + way[:2], "indexName": "idx"}
+        client.create_index(**where, dataType="float32", dimension=2, distanceMetric="cosine")
+        results[way] = [
+            outcome(lambda: client.query_vectors(**where, topK=1, queryVector={"float32": [1.0, 0.0]}, rerank=True)),
+            outcome(lambda: client.put_vectors(**where, vectors=[{"key": "k", "data": {"float32": [1.0, 0.0]},
+                                                                  "ttl": True}])),
+            outcome(lambda: client.query_vectors(**where, topK=1, queryVector={"float32": [1.0, 0.0]})),
+        ]
+    print(json.dumps(results))
+"""
+
+
+def test_a_member_the_shipped_model_lacks_is_refused_by_name_in_both_front_ends(tmp_path: Any) -> None:
+    """C19: a client with a newer botocore (simulated: a model under AWS_DATA_PATH with two new members) sends
+    members the service model lacks; they are refused by name, never silently dropped."""
+    model = botocore.loaders.Loader().load_service_model("s3vectors", "service-2")
+    model["shapes"]["QueryVectorsInput"]["members"]["rerank"] = {"shape": "Boolean"}
+    model["shapes"]["PutInputVector"]["members"]["ttl"] = {"shape": "Boolean"}
+    target = tmp_path / "s3vectors" / model["metadata"]["apiVersion"]
+    target.mkdir(parents=True)
+    (target / "service-2.json").write_text(json.dumps(model))
+    environment = {**os.environ, "AWS_DATA_PATH": str(tmp_path)}
+    run = subprocess.run(
+        [sys.executable, "-c", NEWER_CLIENT], capture_output=True, text=True, env=environment, timeout=120
+    )
+    assert run.returncode == 0, run.stderr
+    results = json.loads(run.stdout)
+    assert results["in-process"] == results["over HTTP"]
+    rerank, ttl, plain = results["in-process"]
+    assert rerank[0] == "NotImplemented" and rerank[2] == 501
+    assert "member 'rerank' of QueryVectorsInput" in rerank[1]
+    assert ttl[0] == "NotImplemented" and "member 'ttl' of PutInputVector" in ttl[1]
+    assert plain == "answered"
+
+
+def test_a_call_parked_on_the_send_stage_is_answered_by_its_mock_even_if_it_stopped() -> None:
+    """Decided once, kept to: a request routed through the send stage (an injected fault) is answered by the mock
+    that parked it, every attempt, even when the mock stops between botocore's before-call and its send."""
+    mock = S3VectorsMock()
+    mock.start()
+    try:
+        client = boto3.client(
+            "s3vectors", region_name="us-east-1", config=botocore.config.Config(retries={"mode": "standard"})
+        )
+        client.create_vector_bucket(vectorBucketName="parked")
+        mock.inject_error("GetVectorBucket", "ServiceUnavailableException")
+        stopped: list[bool] = []
+
+        def stop_the_mock(**_: Any) -> None:
+            if not stopped:
+                stopped.append(True)
+                mock.stop()
+
+        client.meta.events.register("before-send.s3vectors.GetVectorBucket", stop_the_mock)
+        response = client.get_vector_bucket(vectorBucketName="parked")
+    finally:
+        if not stopped:
+            mock.stop()
+    assert response["vectorBucket"]["vectorBucketName"] == "parked"
+    assert response["ResponseMetadata"]["RetryAttempts"] == 1

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, cast
 
 import boto3
 import pytest
@@ -12,7 +13,7 @@ from botocore.exceptions import ParamValidationError
 from botocore.stub import Stubber
 
 from s3vectors_mock import S3VectorsMock, mock_s3vectors
-from s3vectors_mock._lazy_body import DeferredBody, body_size
+from s3vectors_mock._lazy_body import MAX_FLOAT_CHARACTERS, DeferredBody, _size
 from tests.helpers import error_of, make_index
 
 if TYPE_CHECKING:
@@ -59,11 +60,12 @@ def test_user_handlers_can_still_read_the_real_body(mock: S3VectorsMock, index: 
     bodies: list[bytes] = []
 
     def read_body(params: dict[str, Any], **_: Any) -> None:
-        body = params["body"]
-        bodies.append(body.serialize() if isinstance(body, DeferredBody) else body)
+        bodies.append(params["body"])
 
     client.meta.events.register("before-call.s3vectors.PutVectors", read_body)
     client.put_vectors(vectorBucketName="test-bucket", indexName="test-index", vectors=RECORDS)
+    # The bytes botocore would send, as without the mock (issue 17 C17): not a private deferred object.
+    assert type(bodies[0]) is bytes
     assert json.loads(bodies[0]) == {"vectorBucketName": "test-bucket", "indexName": "test-index", "vectors": RECORDS}
 
 
@@ -122,15 +124,99 @@ def test_a_body_over_the_limit_is_refused(client: Any, index: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "parameters",
+    "lists",
     [
-        {"vectors": [{"key": "é" * 40, "data": {"float32": [1e-320, -3.4e38, 0.1]}, "metadata": {"ü": ["x", 2**60]}}]},
-        {"vectors": [{"key": "k", "data": {"float32": [1, 2, 3]}, "metadata": {"b": True, "s": "\U0001f600" * 5}}]},
-        {"topK": 3, "queryVector": {"float32": [float(i) / 7 for i in range(100)]}, "filter": {"$and": [{"a": 1}]}},
+        [[1e-320, -3.4e38, 0.1], [], [float("nan"), float("inf"), -float("inf")]],
+        [[float(i) / 7 for i in range(100)]],
+        [[-1.7976931348623157e308] * 3, [5e-324]],
     ],
 )
-def test_the_cheap_bound_is_never_below_the_real_size(parameters: dict[str, Any]) -> None:
-    real = json.dumps(parameters).encode("utf-8")
-    deferred = DeferredBody(lambda: real, parameters)
-    assert len(real) <= body_size(deferred, limit=10**9)
-    assert body_size(deferred, limit=1) == len(real)  # over the limit: measured exactly
+def test_the_size_bound_is_never_below_the_real_size_and_exact_near_the_limit(lists: list[list[float]]) -> None:
+    placeholder = b'{"vectors": [' + b", ".join(b'{"data": {"float32": []}}' for _ in lists) + b"]}"
+    # What botocore writes: finite floats as JSON numbers, NaN and the infinities as strings.
+    written = [
+        [value if value == value and abs(value) != float("inf") else str(value) for value in values] for values in lists
+    ]
+    text = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
+    real = json.dumps(
+        {
+            "vectors": [
+                {"data": {"float32": [text.get(v, v) if isinstance(v, str) else v for v in values]}}
+                for values in written
+            ]
+        }
+    ).encode()
+    assert len(real) <= _size(placeholder, lists) <= len(real) + MAX_FLOAT_CHARACTERS * sum(map(len, lists))
+    padding = b" " * (20 * 1024 * 1024 - len(placeholder))  # a body near the limit is measured exactly
+    assert _size(placeholder + padding, lists) == len(real) + len(padding)
+
+
+def test_the_call_log_keeps_what_was_sent_not_the_callers_objects(mock: S3VectorsMock, index: str) -> None:
+    """C6: a batching loop that reuses its list (``batch.clear()`` after each put) leaves every logged call intact."""
+    client = boto3.client("s3vectors", region_name="us-east-1")
+    batch: list[PutInputVectorTypeDef] = []
+    for start in (0, 2):
+        for i in range(start, start + 2):
+            batch.append({"key": f"k{i}", "data": {"float32": [0.5, 0.25, float(i)]}, "metadata": {"tags": ["x"]}})
+        client.put_vectors(vectorBucketName="test-bucket", indexName="test-index", vectors=batch)
+        cast(Any, batch[0]["data"]["float32"])[0] = 9.0  # mutate what was sent, deep down, then reuse the list
+        cast(Any, batch[0]["metadata"])["tags"].append("y")
+        batch.clear()
+    logged = [call.params["vectors"] for call in mock.calls if call.operation == "PutVectors"]
+    assert [[record["key"] for record in vectors] for vectors in logged] == [["k0", "k1"], ["k2", "k3"]]
+    assert logged[0][0] == {"key": "k0", "data": {"float32": [0.5, 0.25, 0.0]}, "metadata": {"tags": ["x"]}}
+
+
+def test_the_call_log_holds_parameters_as_sent(mock: S3VectorsMock, index: str) -> None:
+    """What botocore puts on the wire: Decimals as the floats it writes, an empty tagKeys not at all."""
+    client = boto3.client("s3vectors", region_name="us-east-1")
+    client.query_vectors(
+        vectorBucketName="test-bucket",
+        indexName="test-index",
+        topK=1,
+        queryVector=cast(Any, {"float32": [Decimal("0.5"), 1, 2.5]}),
+    )
+    with pytest.raises(client.exceptions.ValidationException):
+        client.untag_resource(resourceArn=index, tagKeys=[])
+    query, untag = mock.calls[-2:]
+    assert query.params["queryVector"] == {"float32": [0.5, 1, 2.5]}
+    assert untag.params == {"resourceArn": index} and untag.error_code == "ValidationException"
+
+
+def test_a_before_parameter_build_handler_registered_after_the_first_call_is_honoured(
+    mock: S3VectorsMock, index: str
+) -> None:
+    """C17: the mock answers from what botocore serializes, after every before-parameter-build handler ran."""
+    client = boto3.client("s3vectors", region_name="us-east-1")
+    client.put_vectors(vectorBucketName="test-bucket", indexName="test-index", vectors=RECORDS)
+
+    def rename(params: dict[str, Any], **_: Any) -> None:
+        params["vectors"] = [{**record, "key": "renamed"} for record in params["vectors"]]
+
+    client.meta.events.register("before-parameter-build.s3vectors.PutVectors", rename)
+    client.put_vectors(vectorBucketName="test-bucket", indexName="test-index", vectors=RECORDS)
+    keys = {v["key"] for v in client.list_vectors(vectorBucketName="test-bucket", indexName="test-index")["vectors"]}
+    assert keys == {"a", "renamed"}
+
+
+def test_a_user_handler_that_changes_the_body_is_answered_from_that_body(mock: S3VectorsMock, index: str) -> None:
+    """What the request dict carries is what is answered, as the server answers what arrives."""
+    client = boto3.client("s3vectors", region_name="us-east-1")
+
+    def retarget(params: dict[str, Any], **_: Any) -> None:
+        document = json.loads(params["body"])
+        document["vectors"][0]["key"] = "from-the-body"
+        params["body"] = json.dumps(document).encode()
+
+    client.meta.events.register("before-call.s3vectors.PutVectors", retarget)
+    client.put_vectors(vectorBucketName="test-bucket", indexName="test-index", vectors=RECORDS)
+    assert client.get_vectors(vectorBucketName="test-bucket", indexName="test-index", keys=["from-the-body"])["vectors"]
+
+
+def test_tuples_are_sent_as_the_lists_botocore_writes(mock: S3VectorsMock, index: str) -> None:
+    client = boto3.client("s3vectors", region_name="us-east-1")
+    vectors = ({"key": "t", "data": {"float32": (0.5, 0.25, 1.0)}},)
+    client.put_vectors(vectorBucketName="test-bucket", indexName="test-index", vectors=cast(Any, vectors))
+    assert mock.calls[-1].params["vectors"] == [{"key": "t", "data": {"float32": [0.5, 0.25, 1.0]}}]
+    got = client.get_vectors(vectorBucketName="test-bucket", indexName="test-index", keys=["t"], returnData=True)
+    assert got["vectors"][0]["data"]["float32"] == [0.5, 0.25, 1.0]

@@ -23,6 +23,7 @@ from s3vectors_mock._persistence import CorruptStateError, load_state, save_stat
 from s3vectors_mock._service import Caller
 from s3vectors_mock._service_model import client_model, has_member, service_model
 from s3vectors_mock._store import Backend, Bucket, Index
+from s3vectors_mock.engine.columns import BOOLEAN, NUMBER, STRING
 
 ACCOUNT = "111122223333"
 OTHER_ACCOUNT = "444455556666"  # reached through the service itself, as the server does for a second caller
@@ -401,7 +402,7 @@ def test_saving_again_replaces_the_previous_save(source: S3VectorsMock, tmp_path
 def test_the_format_is_plain_json_and_npy(source: S3VectorsMock, tmp_path: pathlib.Path) -> None:
     save_state(backend_of(source), tmp_path)
     state = json.loads((tmp_path / "state.json").read_text("utf-8"))
-    assert state["format"] == "s3vectors-mock-state" and state["formatVersion"] == 1
+    assert state["format"] == "s3vectors-mock-state" and state["formatVersion"] == 2
     namespace = next(n for n in state["namespaces"] if (n["account"], n["region"]) == (ACCOUNT, "us-east-1"))
     bucket = next(b for b in namespace["buckets"] if b["name"] == "plain")
     described = {index["name"]: index["vectors"] for index in bucket["indexes"]}
@@ -611,3 +612,81 @@ def test_awkward_keys_round_trip(tmp_path: pathlib.Path) -> None:
     table = restored.namespace(mock.account_id, "us-east-1").buckets["bucket"].indexes["index"].table
     assert table.keys == keys and table.metadata == metadata
     assert [table.row_of[key] for key in keys] == list(range(5))
+
+
+# ---- the saved table image (derived arrays) ----------------------------------------------------------------------
+
+
+def same_table(restored: Any, built: Any) -> None:
+    """Every attribute of two vector tables holds the same live values (capacity beyond ``size`` aside)."""
+    size = built.size
+    assert restored.size == size and set(vars(restored)) == set(vars(built))
+    for name, value in vars(built).items():
+        other = getattr(restored, name)
+        if name in ("filterable", "_approximate", "_sorted_keys", "version"):
+            continue
+        if name == "columns":
+            # The same values in every column; string codes may differ (a table built anew interns in row order).
+            vocabulary = other.vocabulary
+            assert vocabulary.code_of == {text: code for code, text in enumerate(vocabulary._strings)}
+            assert sorted(other.columns) == sorted(value.columns)
+            for key, column in value.columns.items():
+                twin = other.columns[key]
+                kinds = column.kind[:size]
+                np.testing.assert_array_equal(twin.kind[:size], kinds)
+                numbers, flags, strings = kinds == NUMBER, kinds == BOOLEAN, kinds == STRING
+                np.testing.assert_array_equal(twin.number[:size][numbers], column.number[:size][numbers])
+                np.testing.assert_array_equal(twin.flag[:size][flags], column.flag[:size][flags])
+                assert [vocabulary._strings[code] for code in twin.code[:size][strings]] == [
+                    value.vocabulary._strings[code] for code in column.code[:size][strings]
+                ]
+                assert twin.arrays == column.arrays
+                assert all(
+                    text in vocabulary.code_of
+                    for elements in twin.arrays.values()
+                    for text in elements
+                    if isinstance(text, str)
+                )
+        elif isinstance(value, np.ndarray) and name != "norm_class_counts":
+            np.testing.assert_array_equal(other[:size], value[:size], err_msg=name)
+        elif isinstance(value, np.ndarray):
+            np.testing.assert_array_equal(other, value, err_msg=name)
+        else:
+            assert other == value, name
+
+
+def test_a_restored_table_is_the_table_its_records_build(source: S3VectorsMock, tmp_path: pathlib.Path) -> None:
+    save_state(backend_of(source), tmp_path)
+    restored = Backend()
+    load_state(restored, tmp_path)
+    # The same directory without its images: every table rebuilt from its records by the engine's write path.
+    state_path = tmp_path / "state.json"
+    text = state_path.read_text("utf-8")
+    assert text.count('"image": true') >= 4
+    state_path.write_text(text.replace('"image": true', '"image": false'), "utf-8")
+    built = Backend()
+    load_state(built, tmp_path)
+    compared = 0
+    for address, namespace in built.namespaces.items():
+        for name, bucket in namespace.buckets.items():
+            for index_name, index in bucket.indexes.items():
+                same_table(restored.namespaces[address].buckets[name].indexes[index_name].table, index.table)
+                compared += index.table.size > 0
+    assert compared >= 4
+
+
+def test_a_restored_table_changes_without_touching_its_files(source: S3VectorsMock, tmp_path: pathlib.Path) -> None:
+    save_state(backend_of(source), tmp_path)
+    files = {path: path.read_bytes() for path in tmp_path.rglob("*.npy")}
+    loaded = S3VectorsMock(account_id=ACCOUNT)
+    load_state(backend_of(loaded), tmp_path)
+    for mock in (source, loaded):  # the same changes on the original and on the memory-mapped copy
+        call = service_call(mock, ACCOUNT, "us-east-1")
+        songs = {"vectorBucketName": "rich", "indexName": "songs"}
+        call("DeleteVectors", {**songs, "keys": ["song-001", "song-020"]})  # rows move in place
+        call("PutVectors", {**songs, "vectors": records("song", 12, 8, seed=9)})  # overwrites in place, appends
+        call("PutVectors", {**songs, "vectors": records("more", 30, 8, seed=10)})  # grows the table
+    assert all(path.read_bytes() == content for path, content in files.items())
+    assert observe_mock(loaded) == observe_mock(source)
+    save_state(backend_of(loaded), tmp_path)  # removes the files the loaded tables were mapped from
+    assert observe_mock(loaded) == observe_mock(source)

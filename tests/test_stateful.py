@@ -24,6 +24,7 @@ import itertools
 import json
 import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -83,9 +84,16 @@ def same_error(actual: Error, expected: Error) -> bool:
 # ---- the model ----------------------------------------------------------------------------------------------------
 
 
+def _read_integer(text: str) -> int | float:
+    """A JSON integer as every front end reads it: exact in [-2**63, 2**64), else the nearest double."""
+    value = int(text)
+    return value if -(2**63) <= value < 2**64 else float(text)
+
+
 def wire(value: Any) -> Any:
-    """What the service reads of a value botocore sends: its JSON (keys as strings, tuples as lists)."""
-    return json.loads(json.dumps(value))
+    """What the service reads of a value botocore sends: its JSON (keys as strings, tuples as lists, integers
+    beyond 64 bits as doubles)."""
+    return json.loads(json.dumps(value), parse_int=_read_integer)
 
 
 def as_double(value: Any) -> float:
@@ -223,8 +231,11 @@ def record_error(key: str, problem: str, path: str) -> Error:
     return Error("ValidationException", f"Invalid record for key '{key}': {problem}", ((path, problem),))
 
 
-def batch_outcome(index: ModelIndex, records: list[Record]) -> Error | dict[str, tuple[list[float], Metadata | None]]:
-    """The records' effect on the index (a dict of the vectors written), or the error for the first bad record."""
+def batch_outcome(
+    index: ModelIndex, records: list[Record], read: Callable[[Any], Any] = wire
+) -> Error | dict[str, tuple[list[float], Metadata | None]]:
+    """The records' effect on the index (a dict of the vectors written), or the error for the first bad record;
+    ``read`` is what the service reads of the metadata given (what went over the wire, by default)."""
     for position, record in enumerate(records):
         if len(record.key.encode("utf-8")) > 1024:
             return Error("ValidationException", KEY_TOO_LONG, ((f"vectors[{position}]", KEY_TOO_LONG),))
@@ -239,7 +250,7 @@ def batch_outcome(index: ModelIndex, records: list[Record]) -> Error | dict[str,
             return record_error(record.key, "vector contains NaNs or Infs", path)
         if index.metric == "cosine" and not any(vector):
             return record_error(record.key, "cosine distance does not support vectors with zero norm", path)
-        metadata = wire(record.metadata) if record.has_metadata else None
+        metadata = read(record.metadata) if record.has_metadata else None
         if metadata is not None:
             metadata_issue = metadata_problem(metadata, index.non_filterable)
             if metadata_issue is not None:
@@ -605,14 +616,16 @@ class S3VectorsMachine(RuleBasedStateMachine):
 
     # ---- writes --------------------------------------------------------------------------------------------------
 
-    def write(self, bucket: str, index: str, records: list[Record], answer: Answer) -> None:
+    def write(
+        self, bucket: str, index: str, records: list[Record], answer: Answer, read: Callable[[Any], Any] = wire
+    ) -> None:
         model = self.model_index(bucket, index)
         expected: Error | dict[str, Any] | None = request_problem(records)
         if expected is None and model is None:
             expected = Error("NotFoundException", INDEX_NOT_FOUND)
         if expected is None:
             assert model is not None
-            expected = batch_outcome(model, records)
+            expected = batch_outcome(model, records, read)
         if isinstance(expected, Error):
             event(f"write refused: {expected.code} {expected.message.split(': ')[-1][:40]}")
             self.expect_error(answer, expected)
@@ -663,7 +676,8 @@ class S3VectorsMachine(RuleBasedStateMachine):
         # load_vectors reads None as "no metadata", as a PutVectors record without the member.
         for record in records:
             record.has_metadata = record.has_metadata and record.metadata is not None
-        self.write(bucket, index, records, answer)
+        # Nothing goes over the wire: integers are kept exact (as JSON, keys are strings).
+        self.write(bucket, index, records, answer, read=lambda value: json.loads(json.dumps(value)))
 
     @precondition(lambda self: bool(self.indexes()))
     @rule(data=st.data(), keys=st.lists(st.sampled_from([*KEYS, "absent", "é" * 600]), min_size=1, max_size=4))

@@ -3,6 +3,7 @@ budget (the oldest first). A token that is gone is the service's invalid-token V
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 import numpy as np
@@ -10,7 +11,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from s3vectors_mock import S3VectorsMock
-from s3vectors_mock._tokens import LIFETIME_SECONDS
+from s3vectors_mock._tokens import LIFETIME_SECONDS, new_token
 from tests.helpers import error_of, needs_client
 
 paged_queries = needs_client("QueryVectors", "nextToken")
@@ -131,3 +132,17 @@ def test_list_index_tokens_are_released_at_the_end(client: Any, mock: S3VectorsM
     pages = list(paginator.paginate(vectorBucketName=bucket, PaginationConfig={"PageSize": 1}))
     assert [len(page["indexes"]) for page in pages] == [1, 1, 1]
     assert len(mock._service.backend.tokens) == 0
+
+
+def test_tokens_never_start_with_a_dash() -> None:
+    # The AWS CLI takes "--next-token -abc" for an option; plain token_urlsafe starts with "-" once in 64 draws.
+    tokens = [new_token() for _ in range(2000)]
+    assert not any(token.startswith("-") for token in tokens)
+    assert {len(token) for token in tokens} == {64} and len(set(tokens)) == 2000
+    assert any("-" in token for token in tokens)  # still the URL-safe alphabet, dashes elsewhere included
+
+
+def test_a_drawn_dash_is_drawn_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    draws = iter(["-" + "a" * 63, "b" * 64])
+    monkeypatch.setattr(secrets, "token_urlsafe", lambda size: next(draws))
+    assert new_token() == "b" * 64

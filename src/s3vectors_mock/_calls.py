@@ -1,15 +1,17 @@
 """The log of calls a mock answered, kept within fixed bounds so that a session-long mock stays small.
 
-Bounds (docs/fidelity.md, "Memory bounds"): the newest ``MAX_RECORDS`` calls are kept. Their parameters are kept
-exactly as the caller passed them, except that vector data beyond the newest ``FULL_VECTOR_VALUES`` values is
-compacted: each older ``float32`` list becomes an ``array.array("f")`` of the same values as the service stores them
-(4 bytes a value instead of a Python float object and a list slot, about 40 bytes).
+Bounds (docs/fidelity.md, "Memory bounds"): the newest ``MAX_RECORDS`` calls are kept. Their parameters are kept as
+sent — what the service read from the request, objects of the log's own that no caller holds — except that vector
+data beyond the newest ``FULL_VECTOR_VALUES`` values is compacted: each older ``float32`` list becomes an
+``array.array("f")`` of the same values as the service stores them (4 bytes a value instead of a Python float
+object and a list slot, about 40 bytes).
 """
 
 from __future__ import annotations
 
 import array
 import threading
+import time
 from collections import deque
 from typing import Any, NamedTuple
 
@@ -18,12 +20,20 @@ FULL_VECTOR_VALUES = 2_000_000
 
 
 class CallRecord(NamedTuple):
-    """One handled call: the operation, the API parameters as the caller passed them, and the outcome."""
+    """One handled call: the operation, the API parameters as sent (read from the request), and the outcome.
+
+    ``time`` (epoch seconds, stamped by the log when the record is appended), ``account`` (the caller's) and
+    ``injected`` (the outcome was an injected fault) come last with defaults, so records built positionally with
+    the first four fields keep working.
+    """
 
     operation: str
     params: dict[str, Any]
     region: str
     error_code: str | None = None
+    time: float | None = None
+    account: str | None = None
+    injected: bool = False
 
     @property
     def succeeded(self) -> bool:
@@ -51,11 +61,11 @@ def _compact_values(values: Any) -> Any:
     try:
         return array.array("f", values)
     except (TypeError, OverflowError):
-        return values  # not numbers (an invalid request): kept as passed
+        return values  # not numbers (an invalid request): kept as sent
 
 
 def _compacted(params: dict[str, Any]) -> dict[str, Any]:
-    """A copy of ``params`` with every float32 list compacted (the caller's dicts are never changed)."""
+    """A copy of ``params`` with every float32 list compacted (the logged dicts themselves are never changed)."""
     result = dict(params)
     records = params.get("vectors")
     if isinstance(records, list):
@@ -81,6 +91,8 @@ class CallLog:
         self._full_values = 0
 
     def append(self, record: CallRecord) -> None:
+        if record.time is None:
+            record = record._replace(time=time.time())
         values = _vector_values(record.params)
         with self._lock:
             self._records.append(record)

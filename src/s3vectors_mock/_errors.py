@@ -30,6 +30,9 @@ STATUS_BY_CODE: dict[str, int] = {
     "InternalServerException": 500,
     "ServiceUnavailableException": 503,
     "SerializationException": 400,
+    # What the HTTP layer answers for a request no operation listens at (an empty URI label, such as GET /tags/).
+    "UnknownOperationException": 404,
+    "MethodNotAllowedException": 405,
     # Not the service's: what the mock answers for an operation it does not implement.
     "NotImplemented": 501,
 }
@@ -178,6 +181,12 @@ INJECTED = _ours("{code} injected by s3vectors-mock")
 # The mock's own answers: an operation it does not implement, and a defect of its own.
 NOT_IMPLEMENTED = _ours("s3vectors-mock does not implement the operation '{operation}'; the call was not sent anywhere")
 INTERNAL_DEFECT = _ours("s3vectors-mock internal error in {operation}: {defect}")
+# A change made in memory that the server could not record in its --state-dir (full disk, removed directory).
+JOURNAL_FAILED = _ours("s3vectors-mock could not record this change in its state directory: {problem}")
+UNKNOWN_MEMBER = _ours(
+    "s3vectors-mock does not implement the member '{member}' of {shape}; the request was refused rather than "
+    "answered without it"
+)
 
 
 # =================================================================================================================
@@ -237,6 +246,17 @@ def undecodable() -> ServiceError:
 
 def not_implemented(operation: str) -> ServiceError:
     return ServiceError("NotImplemented", NOT_IMPLEMENTED.format(operation=operation))
+
+
+def journal_failed(problem: OSError) -> ServiceError:
+    """A change the server made in memory but could not record in its state directory: answered as the service's
+    500, so the client does not take it for kept."""
+    return ServiceError("InternalServerException", JOURNAL_FAILED.format(problem=problem))
+
+
+def unknown_member(member: str, shape: str) -> ServiceError:
+    """A member the shipped model lacks (a newer client's): refused by name, never silently dropped."""
+    return ServiceError("NotImplemented", UNKNOWN_MEMBER.format(member=member, shape=shape))
 
 
 def internal_error(operation: str, bug: Exception) -> ServiceError:

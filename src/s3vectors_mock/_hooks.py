@@ -1,11 +1,15 @@
 """botocore in and out: the event handlers that answer s3vectors calls while a mock is active.
 
-Every s3vectors client gets four handlers, registered on its own event emitter the first time it makes a call
-(so clients created before the mock started, or before this package was imported, are mocked too):
+Every s3vectors client gets its serializer wrapped and three handlers, registered on its own event emitter the first
+time it makes a call (so clients created before the mock started, or before this package was imported, are mocked
+too):
 
-* ``before-parameter-build`` keeps the API parameters exactly as the caller passed them;
-* ``before-call`` answers the call from the active mock; botocore then skips signing and HTTP altogether (a client
-  of a region no partition has gets the EndpointConnectionError it would get against AWS);
+* the serializer wrapper (``_lazy_body``) decides, once per call, whether the call is answered in-process and by
+  which mock; if so it validates it as botocore does and reads the request botocore would send as the HTTP server
+  reads it (the wire parameters), after every ``before-parameter-build`` handler has run;
+* ``before-call`` answers the call from those wire parameters (or, when a handler of the user's saw the real body
+  first, from that body); botocore then skips signing and HTTP altogether (a client of a region no partition has
+  gets the EndpointConnectionError it would get against AWS);
 * ``choose-signer`` makes requests unsigned while a mock is active, so no credentials are ever needed;
 * ``before-send`` answers the requests a mock deliberately routes through botocore's send path (where its retry
   machinery runs), and fails closed on any other s3vectors request that got that far while a mock is active.
@@ -26,6 +30,7 @@ import contextvars
 import inspect
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
@@ -33,6 +38,7 @@ from urllib.parse import urlsplit
 import botocore
 import botocore.client
 import botocore.credentials
+import botocore.handlers
 import botocore.session
 import wrapt
 from botocore.exceptions import EndpointConnectionError
@@ -41,12 +47,10 @@ from ._arns import known_partition_of
 from ._botocore_responses import as_async_response, failure, send_stage_response, success
 from ._errors import ServiceError
 from ._exceptions import S3VectorsMockError
-from ._lazy_body import DeferredBody, InProcessSerializer, body_size
+from ._lazy_body import DECISION_KEY, DeferredBody, InProcessSerializer, WireRequest, read_real_request
 from ._service import ParkedRequest, S3VectorsService
 from ._service_model import SERVICE_NAME, client_model
-from .operations import MAX_BODY_BYTES
 
-PARAMS_KEY = "s3vectors_mock_params"
 # Marks a request the mock routes through botocore's send stage; prepared requests keep headers in every botocore.
 TICKET_HEADER = "x-s3vectors-mock-ticket"
 _HOOKED = "_s3vectors_mock_hooked"
@@ -114,12 +118,16 @@ class _ServedEndpoints:
 
 
 served_endpoints = _ServedEndpoints()
+# The services that parked requests on the send stage, by id (a ticket names its service; weakly, so a finished
+# mock goes, tickets and all).
+_parking_services: weakref.WeakValueDictionary[int, S3VectorsService] = weakref.WeakValueDictionary()
 OVER_HTTP_KEY = "s3vectors_mock_over_http"
-
-
-def _keep_api_params(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
-    if active_services.current() is not None:
-        context[PARAMS_KEY] = dict(params)
+PARKED_KEY = "s3vectors_mock_parked"
+# Whether the s3vectors call this thread (or task) is making was decided for the wire at before-call: no mock was
+# active then. Every s3vectors call passes through before-call first, which sets it.
+_decided_for_the_wire: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "s3vectors_mock_decided_for_the_wire", default=False
+)
 
 
 def _refusal(operation: str) -> S3VectorsMockError:
@@ -155,17 +163,24 @@ class _Answering:
         return answer()
 
     def before_call(self, model: Any, params: dict[str, Any], context: dict[str, Any], **kwargs: Any) -> Any:
-        service = active_services.current()
+        # The mock the serializer chose keeps the call, even if it stopped (or another started) since: a call is
+        # decided once (an empty deferred body must never reach the wire, nor a call be answered without its
+        # parameters). A call the serializer sent on (no mock then) is answered by a mock started meanwhile, from
+        # its real body, rather than refused at the send stage.
+        decided: S3VectorsService | None = params.get(DECISION_KEY)
+        service = decided if decided is not None else active_services.current()
+        # Remembered for the send stage of this call (same thread or task): sent as decided, not refused there.
+        _decided_for_the_wire.set(service is None)
         if service is None:
             return None
+        body = params.get("body")
         if params.get("url") in served_endpoints:
             # Unsigned only when the client has no credentials to sign with (credentials are never required).
             context[OVER_HTTP_KEY] = getattr(kwargs.get("request_signer"), "_credentials", None) is not None
-            if isinstance(params.get("body"), DeferredBody):  # it goes on the wire after all: the real body
-                params["body"] = params["body"].serialize()
+            if isinstance(body, DeferredBody):  # it goes on the wire after all: the real body
+                params["body"] = body.serialize()
             return None
         operation = model.name
-        api_params = context.get(PARAMS_KEY, {})
         region = context.get("client_region") or "us-east-1"
         url = params.get("url", "")
         if _nowhere(region, url):
@@ -173,20 +188,24 @@ class _Answering:
             # host answers. A client with its own endpoint_url reaches that endpoint whatever its region.
             raise EndpointConnectionError(endpoint_url=url)
         caller = service.identify(_access_key(kwargs.get("request_signer")), region, client_model())
-        body = params.get("body")
-        body = b"" if body is None else body
-        if service.routes_through_send(operation):
-            # Let botocore send it, so its retry handler sees each attempt; before-send answers every attempt.
-            if isinstance(body, DeferredBody):  # a fault was injected after the body was skipped
-                body = params["body"] = body.serialize()
-            ticket = service.park(ParkedRequest(operation, api_params, caller, len(body)))
-            params.setdefault("headers", {})[TICKET_HEADER] = ticket
+        wire: WireRequest = body.wire if isinstance(body, DeferredBody) else read_real_request(operation, params)
+        if wire.error is None and service.routes_through_send(operation):
+            # Let botocore send it, so its retry handler sees each attempt; before-send answers every attempt. What
+            # goes through the send stage is the real body, never the empty deferred one.
+            if isinstance(body, DeferredBody):  # a fault was injected after the call was decided
+                params["body"] = body.serialize()
+            ticket = service.park(ParkedRequest(operation, wire.params, caller, wire.size))
+            _parking_services[id(service)] = service
+            context[PARKED_KEY] = True  # unsigned every attempt, even if the mock stops meanwhile
+            params.setdefault("headers", {})[TICKET_HEADER] = f"{id(service):x}.{ticket}"
             return None
-        size = body_size(body, MAX_BODY_BYTES)
 
         def answer() -> Any:
             try:
-                return success(url, service.answer(operation, api_params, caller, body_size=size))
+                if wire.error is not None:
+                    service.note_unread(operation, caller, wire.error)
+                    raise wire.error
+                return success(url, service.answer(operation, wire.params, caller, body_size=wire.size))
             except ServiceError as error:
                 return failure(url, error)
 
@@ -196,17 +215,22 @@ class _Answering:
         return self._after(delay, answer)
 
     def before_send(self, request: Any, event_name: str, **_: Any) -> Any:
-        service = active_services.current()
-        if service is None:
-            return None
         operation = event_name.rsplit(".", 1)[-1]
-        if request.url in served_endpoints:
-            return None
-        ticket = request.headers.get(TICKET_HEADER)
-        if ticket is None:
+        header = request.headers.get(TICKET_HEADER)
+        if header is None:
+            if active_services.current() is None or request.url in served_endpoints:
+                return None
+            if _decided_for_the_wire.get():
+                return None  # no mock was active when its before-call ran: a mock started since does not take it
             raise _refusal(operation)
-        parked = service.parked(ticket.decode() if isinstance(ticket, bytes) else ticket)
-        if parked is None:
+        # A parked request is answered by the mock that parked it, even if it stopped since (decided once).
+        owner, dot, ticket = (header.decode() if isinstance(header, bytes) else str(header)).partition(".")
+        try:
+            service = _parking_services.get(int(owner, 16)) if dot else None
+        except ValueError:
+            service = None
+        parked = service.parked(ticket) if service is not None else None
+        if service is None or parked is None:
             raise _refusal(operation)
 
         def answer() -> Any:
@@ -242,12 +266,48 @@ _SYNC = _Answering(is_async=False)
 _ASYNC = _Answering(is_async=True)
 
 
-def _answered_in_process(operation: str) -> bool:
-    service = active_services.current()
-    return service is not None and not service.routes_through_send(operation)
+def _answering(client: Any) -> Callable[[str], S3VectorsService | None]:
+    """The decision of one client's serializer: the mock that answers this call in-process, if any."""
+
+    def answering(operation: str) -> S3VectorsService | None:
+        service = active_services.current()
+        if service is None or service.routes_through_send(operation):
+            return None
+        if getattr(client.meta, "endpoint_url", None) in served_endpoints:
+            return None  # aimed at one of our servers: it goes over HTTP, with its real body
+        return service
+
+    return answering
+
+
+# botocore's own before-call handlers (recursion detection, API version header) and ours read no body.
+_KNOWN_BEFORE_CALL = frozenset(
+    handler for event, handler, *_ in botocore.handlers.BUILTIN_HANDLERS if event.split(".")[0] == "before-call"
+)
+
+
+def _user_reads_body(client: Any) -> Callable[[str], bool]:
+    """Whether a before-call handler other than botocore's and ours will see a call of one client's (a user's
+    handler, a Stubber): then the request dict carries the real body, as without the mock."""
+    known = _KNOWN_BEFORE_CALL | {_SYNC.before_call, _ASYNC.before_call}
+
+    def user_reads_body(operation: str) -> bool:
+        emitter = getattr(client.meta.events, "_emitter", client.meta.events)
+        event = f"before-call.{SERVICE_NAME}.{operation}"
+        try:
+            handlers = emitter._lookup_cache.get(event)
+            if handlers is None:
+                handlers = emitter._handlers.prefix_search(event)
+        except AttributeError:  # an emitter we do not know: assume somebody reads the body (correct, only slower)
+            return True
+        return any(handler not in known for handler in handlers)
+
+    return user_reads_body
 
 
 def _unsigned_while_mocked(context: dict[str, Any] | None = None, **_: Any) -> Any:
+    if context is not None and context.get(PARKED_KEY):
+        return botocore.UNSIGNED  # a mock answers it at the send stage, whatever happened since it was parked
     if active_services.current() is None:
         return None
     if context is not None and context.get(OVER_HTTP_KEY):
@@ -262,13 +322,12 @@ def patch_client(client: Any) -> None:
     is_s3vectors = client.meta.service_model.service_name == SERVICE_NAME
     if is_s3vectors:
         events = client.meta.events
-        events.register(f"before-parameter-build.{SERVICE_NAME}", _keep_api_params, unique_id="s3vectors-mock-params")
         answering = _ASYNC if inspect.iscoroutinefunction(inspect.unwrap(type(client)._make_api_call)) else _SYNC
         events.register(f"before-call.{SERVICE_NAME}", answering.before_call, unique_id="s3vectors-mock-call")
         events.register(f"choose-signer.{SERVICE_NAME}", _unsigned_while_mocked, unique_id="s3vectors-mock-signer")
         events.register(f"before-send.{SERVICE_NAME}", answering.before_send, unique_id="s3vectors-mock-send")
         if not isinstance(client._serializer, InProcessSerializer):
-            client._serializer = InProcessSerializer(client._serializer, _answered_in_process)
+            client._serializer = InProcessSerializer(client._serializer, _answering(client), _user_reads_body(client))
     client.__dict__[_HOOKED] = True
 
 

@@ -1,122 +1,284 @@
-"""Skipping the JSON body nobody reads: botocore's serializer, made lazy for calls the mock answers in-process.
+"""What an in-process call sent: the request botocore would put on the wire, read as the HTTP server reads it.
 
-botocore validates a request, then formats it into a JSON body (for PutVectors, every float of every vector). A
-call the mock answers at ``before-call`` never sends that body, and formatting it is nearly all of botocore's cost
-for large writes. So each s3vectors client's serializer is wrapped: while a mock is active, a call that will be
-answered in-process is validated exactly as before (same ``ParamValidationError``) and gets a request dict whose
-body is a :class:`DeferredBody` — empty, but able to produce the real bytes on demand. Everything else (no mock,
-``parameter_validation=False``, requests with URI members, calls routed through the send stage for injected
-faults or rate limits) goes through the real serializer untouched.
+The in-process path must accept and refuse exactly what botocore would send, and answer from the parameters the
+server would read from that request (so both front ends give one answer by construction). Formatting the whole body
+is nearly all of botocore's cost for large writes (500 × 1024 floats: ~450 ms against ~15 ms of validation), and
+for vector data it is pure waste: ``json.dumps`` of a finite float read back is the float itself, and the strings
+botocore writes for NaN and the infinities read back as the same values.
 
-The 20 MiB body limit still holds: :func:`body_size` bounds the JSON size from the parameters cheaply, and only
-when that bound comes near the limit does it format the real body to measure it.
+So each s3vectors client's serializer is wrapped. When the call will be answered in-process (decided here, once:
+see ``_hooks``), it is validated exactly as botocore validates it (same ``ParamValidationError``), then botocore's
+own serializer formats a copy of the parameters in which every vector-data ``float32`` list made only of plain
+floats is an empty placeholder; the resulting request (URI, query string, headers, body) is read with the server's
+own readers (``server/_routing``, ``_json_reader``), and copies of the float lists are put back in place. Lists of
+anything else (Decimal, ints, bools, 10**400) go through the real serializer, so they are formatted — or refused,
+with botocore's own exception — exactly as without the mock.
+
+The request dict then carries a :class:`DeferredBody`: empty, holding the parameters read (fresh objects, which is
+what the call log keeps) and the body's size, and able to produce the real bytes on demand. When a user's own
+``before-call`` handler will see the request, the real body is formatted instead, as botocore gives it.
+
+The 20 MiB body limit counts the body botocore would send: the placeholder body's real length (escapes included)
+plus the JSON length of the float lists (a cheap upper bound when far under the limit, exact near it).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, cast
+import contextlib
+import functools
+import gc
+import json
+import math
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
+from urllib.parse import parse_qsl
 
 from botocore.exceptions import ParamValidationError
 from botocore.model import OperationModel
+from botocore.utils import percent_encode_sequence
 from botocore.validate import ParamValidationDecorator
 
-# A JSON number botocore writes for a float is at most 24 characters ("-1.7976931348623157e+308"), plus ", ".
+from ._errors import ServiceError
+from ._service_model import operation_names, service_model
+from .operations import MAX_BODY_BYTES
+from .server._routing import RequestError, Router, read_params
+
+if TYPE_CHECKING:
+    from ._service import S3VectorsService
+
+Params = dict[str, Any]
+# The longest JSON number botocore writes for a float ("-1.7976931348623157e+308", or the string "-Infinity"),
+# plus the ", " separating list items.
 MAX_FLOAT_CHARACTERS = 26
-# json.dumps escapes non-ASCII: at most 12 characters per Python character (a surrogate pair), plus quotes.
-MAX_STRING_CHARACTERS_PER_CHARACTER = 12
+# The request dict key carrying the service that will answer an in-process call (botocore ignores extra keys).
+DECISION_KEY = "s3vectors_mock_service"
+# The operations that carry vector data (formatted as placeholders, put back after reading).
+VECTOR_DATA_OPERATIONS = frozenset({"PutVectors", "QueryVectors"})
+
+
+@dataclass(frozen=True)
+class WireRequest:
+    """An in-process request as the service reads it: its parameters (or the error reading them) and body size."""
+
+    params: Params
+    error: ServiceError | None
+    size: int
 
 
 class DeferredBody(bytes):
-    """An empty body standing in for the JSON botocore did not format; ``serialize()`` formats it."""
+    """An empty body standing in for the JSON botocore did not format; ``serialize()`` formats it, ``wire`` is the
+    request as the server would read it."""
 
     serialize: Callable[[], bytes]
-    parameters: dict[str, Any]
+    wire: WireRequest
 
-    def __new__(cls, serialize: Callable[[], bytes], parameters: dict[str, Any]) -> DeferredBody:
+    def __new__(cls, serialize: Callable[[], bytes], wire: WireRequest) -> DeferredBody:
         body = super().__new__(cls, b"")
         body.serialize = serialize
-        body.parameters = parameters
+        body.wire = wire
         return body
 
 
+# ---- reading a request dict as the server reads the request --------------------------------------------------------
+
+
+@functools.cache
+def _router() -> Router:
+    return Router(service_model())
+
+
+def _headers(headers: dict[str, Any]) -> Iterator[tuple[bytes, bytes]]:
+    # Lazily: only an operation with members bound to headers reads them (none of today's).
+    for name, value in headers.items():
+        yield str(name).encode("latin-1", "replace"), str(value).encode("latin-1", "replace")
+
+
+def read_request(operation: str, request: dict[str, Any], body: bytes | None, size: int) -> WireRequest:
+    """Read a botocore request dict (``url_path``, ``query_string``, ``headers``) and ``body`` as the HTTP server
+    reads the request botocore sends (None: a body over the limit, which the server does not parse)."""
+    if operation not in operation_names():
+        return WireRequest({}, None, size)  # the service refuses the operation by name
+    encoded_query = percent_encode_sequence(request.get("query_string") or {})
+    query = parse_qsl(encoded_query, keep_blank_values=True) if encoded_query else []
+    raw_path = str(request.get("url_path", "/")).encode("latin-1", "replace")
+    try:
+        route, labels = _router().match(str(request.get("method", "POST")).upper(), raw_path, query)
+        params = read_params(route.operation, labels, query, _headers(request.get("headers") or {}), body)
+    except RequestError as error:
+        return WireRequest({}, ServiceError(error.code, error.message), size)
+    except ServiceError as error:
+        return WireRequest({}, error, size)
+    return WireRequest(params, None, size)
+
+
+def read_real_request(operation: str, request: dict[str, Any]) -> WireRequest:
+    """Read a request dict whose body is real bytes (a user's handler saw it, or the call was decided on the wire)."""
+    body = request.get("body")
+    data = body.serialize() if isinstance(body, DeferredBody) else body
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    data = data if isinstance(data, bytes) else b""
+    return read_request(operation, request, data if len(data) <= MAX_BODY_BYTES else None, len(data))
+
+
+# ---- vector data: formatted as placeholders, put back after reading ------------------------------------------------
+
+
+def _pure_floats(values: Any) -> bool:
+    # One C pass over the types: no call per item. Bools, ints, Decimals and subclasses take the real path.
+    return isinstance(values, (list, tuple)) and bool(values) and set(map(type, values)) == {float}
+
+
+def _strip_data(container: Any, lists: list[Sequence[float]]) -> Any:
+    """``container`` (a dict holding ``float32``) with a placeholder for a list of plain floats (kept in ``lists``)."""
+    if isinstance(container, dict) and _pure_floats(container.get("float32")):
+        lists.append(container["float32"])
+        return {**container, "float32": []}
+    lists.append([])  # keeps positions aligned: nothing to put back here
+    return container
+
+
+def _stripped(operation: str, parameters: Params) -> tuple[Params, list[Sequence[float]]]:
+    """A shallow copy of ``parameters`` with vector data replaced by placeholders, and the lists replaced, in order.
+
+    Vector data lives in two places: PutVectors ``vectors[*].data.float32`` and QueryVectors
+    ``queryVector.float32``; everything else is formatted for real.
+    """
+    lists: list[Sequence[float]] = []
+    if operation == "PutVectors" and isinstance(parameters.get("vectors"), (list, tuple)):
+        records = []
+        for record in parameters["vectors"]:
+            if isinstance(record, dict) and "data" in record:
+                data = _strip_data(record["data"], lists)
+                record = record if data is record["data"] else {**record, "data": data}
+            else:
+                lists.append([])
+            records.append(record)
+        return {**parameters, "vectors": records}, lists
+    if operation == "QueryVectors" and "queryVector" in parameters:
+        query = _strip_data(parameters["queryVector"], lists)
+        return {**parameters, "queryVector": query}, lists
+    return parameters, lists
+
+
+def _put_back(operation: str, params: Params, lists: list[Sequence[float]]) -> None:
+    """Put copies of the float lists where the placeholders were read (fresh lists: the caller keeps its own)."""
+
+    def restore(container: Any, values: Sequence[float]) -> None:
+        if values and isinstance(container, dict) and container.get("float32") == []:
+            container["float32"] = list(values)
+
+    if operation == "PutVectors":
+        records = params.get("vectors")
+        if isinstance(records, list) and len(records) == len(lists):
+            for record, values in zip(records, lists):
+                if values and isinstance(record, dict):
+                    restore(record.get("data"), values)
+    elif operation == "QueryVectors" and lists:
+        restore(params.get("queryVector"), lists[0])
+
+
+def _exact_json_length(values: Sequence[float]) -> int:
+    """The length of the JSON botocore writes for a list of floats (NaN and the infinities as quoted strings)."""
+    specials = sum(1 for value in values if not math.isfinite(value))
+    return len(json.dumps(list(values))) + 2 * specials  # json.dumps writes NaN bare; botocore writes "NaN"
+
+
+def _size(placeholder_body: bytes, lists: Sequence[Sequence[float]]) -> int:
+    """The size of the body botocore would send: an upper bound when far under the limit, else exact."""
+    present = [values for values in lists if values]
+    bound = len(placeholder_body) + sum(MAX_FLOAT_CHARACTERS * len(values) for values in present)
+    if bound <= MAX_BODY_BYTES:
+        return bound
+    return len(placeholder_body) + sum(_exact_json_length(values) - 2 for values in present)
+
+
+def _read_with_placeholders(
+    serializer: Any, parameters: Params, operation_model: OperationModel
+) -> tuple[dict[str, Any], WireRequest]:
+    """The request dict of ``parameters`` with vector data as placeholders, and the request as the server reads it,
+    with copies of the vector data put back in place."""
+    operation = operation_model.name
+    stripped, lists = _stripped(operation, parameters)
+    request: dict[str, Any] = serializer.serialize_to_request(stripped, operation_model)
+    placeholder_body: bytes = request["body"]
+    size = _size(placeholder_body, lists)
+    wire = read_request(operation, request, placeholder_body if size <= MAX_BODY_BYTES else None, size)
+    if wire.error is None:
+        _put_back(operation, wire.params, lists)
+    return request, wire
+
+
+@contextlib.contextmanager
+def _collection_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a large write or query is read.
+
+    Reading a PutVectors of 500 records allocates a few thousand small containers in a burst (copies, the
+    serializer's intermediates, the parsed request), which would trigger several collections, each walking every
+    container the process holds — for a caller holding its vectors in lists, millions of items: that was a third of
+    the in-process cost of a 500 × 1024 PutVectors. Paused, the burst costs one young collection afterwards. Nothing
+    here creates cycles. Left alone when the caller disabled the collector itself.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 class InProcessSerializer:
-    """Wraps a client's serializer; ``answered_in_process(operation)`` says whether a call will skip the wire."""
+    """Wraps a client's serializer.
 
-    def __init__(self, real: Any, answered_in_process: Callable[[str], bool]) -> None:
+    ``answering(operation)`` is the service that will answer this call in-process, or None (the call goes through
+    botocore's send stage, or no mock is active); it is asked once per call, here. ``user_reads_body(operation)``
+    says whether a handler of the user's will see the request at ``before-call`` (then it gets the real body).
+    """
+
+    def __init__(
+        self,
+        real: Any,
+        answering: Callable[[str], S3VectorsService | None],
+        user_reads_body: Callable[[str], bool],
+    ) -> None:
         self.real = real
-        self._answered_in_process = answered_in_process
+        self._answering = answering
+        self._user_reads_body = user_reads_body
 
-    def serialize_to_request(self, parameters: dict[str, Any], operation_model: OperationModel) -> dict[str, Any]:
+    def serialize_to_request(self, parameters: Params, operation_model: OperationModel) -> dict[str, Any]:
         real = self.real
-        http = operation_model.http
-        if (
-            not isinstance(real, ParamValidationDecorator)
-            or "{" in http.get("requestUri", "{")
-            or not self._answered_in_process(operation_model.name)
-        ):
+        operation = operation_model.name
+        service = self._answering(operation)
+        if service is None:
             serialized: dict[str, Any] = real.serialize_to_request(parameters, operation_model)
             return serialized
-        input_shape = operation_model.input_shape
-        if input_shape is not None:
-            report = cast(Any, real)._param_validator.validate(parameters, input_shape)
-            if report.has_errors():
-                raise ParamValidationError(report=report.generate_report())
-        inner = cast(Any, real)._serializer
+        inner = real
+        if isinstance(real, ParamValidationDecorator):
+            input_shape = operation_model.input_shape
+            if input_shape is not None:
+                report = cast(Any, real)._param_validator.validate(parameters, input_shape)
+                if report.has_errors():
+                    raise ParamValidationError(report=report.generate_report())
+            inner = cast(Any, real)._serializer
+        if self._user_reads_body(operation):
+            request: dict[str, Any] = inner.serialize_to_request(parameters, operation_model)
+            request[DECISION_KEY] = service
+            return request
+        if operation in VECTOR_DATA_OPERATIONS:
+            with _collection_paused():
+                request, wire = _read_with_placeholders(inner, parameters, operation_model)
+        else:
+            request = inner.serialize_to_request(parameters, operation_model)
+            body: bytes = request["body"]
+            wire = read_request(operation, request, body if len(body) <= MAX_BODY_BYTES else None, len(body))
 
         def serialize() -> bytes:
-            body: bytes = inner.serialize_to_request(parameters, operation_model)["body"]
-            return body
+            real_body: bytes = inner.serialize_to_request(parameters, operation_model)["body"]
+            return real_body
 
-        return {
-            "url_path": http["requestUri"],
-            "query_string": {},
-            "method": http["method"],
-            "headers": {"Content-Type": "application/json"},
-            "body": DeferredBody(serialize, parameters),
-        }
-
-
-def _string_bound(value: str) -> int:
-    return 2 + (len(value) if value.isascii() else MAX_STRING_CHARACTERS_PER_CHARACTER * len(value))
-
-
-def _json_bound(value: Any) -> int | None:
-    """An upper bound of the length of ``json.dumps(value)``, or None when no cheap bound is known."""
-    if isinstance(value, str):
-        return _string_bound(value)
-    if isinstance(value, bool) or value is None:
-        return 5
-    if isinstance(value, float):
-        return MAX_FLOAT_CHARACTERS
-    if isinstance(value, int):
-        return len(str(value)) + 2 if abs(value) < 10**4000 else None
-    if isinstance(value, dict):
-        total = 2
-        for key, item in value.items():
-            item_bound = _json_bound(item)
-            if item_bound is None or not isinstance(key, str):
-                return None
-            total += _string_bound(key) + 2 + item_bound + 2
-        return total
-    if isinstance(value, (list, tuple)):
-        if value and set(map(type, value)) == {float}:  # vector data: one type check in C, no walk
-            return 2 + MAX_FLOAT_CHARACTERS * len(value)
-        total = 2
-        for item in value:
-            item_bound = _json_bound(item)
-            if item_bound is None:
-                return None
-            total += item_bound + 2
-        return total
-    return None
-
-
-def body_size(body: bytes, limit: int) -> int:
-    """The size of a request body; for a deferred one, a bound when it is safely under ``limit``, else exact."""
-    if not isinstance(body, DeferredBody):
-        return len(body)
-    bound = _json_bound(body.parameters)
-    if bound is not None and bound <= limit:
-        return bound
-    return len(body.serialize())
+        request["body"] = DeferredBody(serialize, wire)
+        request[DECISION_KEY] = service
+        return request

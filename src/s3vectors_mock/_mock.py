@@ -156,9 +156,7 @@ class S3VectorsMock:
         Raises the modelled exception PutVectors would raise for invalid records (a ``ClientError``; the class of
         ``boto3.client("s3vectors").exceptions``, e.g. ``ValidationException``).
         """
-        from ._seeding import seed
-
-        seed(self._service.backend, index_arn, keys, vectors, metadata)
+        self._service.seed(index_arn, keys, vectors, metadata)
 
     # ---- for the class decorator ------------------------------------------------------------------------------
 

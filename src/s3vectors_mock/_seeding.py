@@ -3,7 +3,7 @@ and PutVectors' errors raised as the modelled exceptions a boto3 client raises."
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import boto3
@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError
 from ._arns import parse_arn, partition_of
 from ._botocore_responses import failure
 from ._errors import INDEX_NOT_FOUND, ServiceError, not_found
-from ._records import seeded_batch, seeded_records
+from ._records import Batch, seeded_batch, seeded_records
 from ._service_model import service_model
 from ._store import Backend, Index
 
@@ -46,8 +46,12 @@ def seed(
     keys: Sequence[str],
     vectors: Any,
     metadata: Sequence[dict[str, Any] | None] | None = None,
+    on_stored: Callable[[str, Batch], None] | None = None,
 ) -> None:
-    """Store the records in the index named by ``index_arn`` as PutVectors would, or raise what it would raise."""
+    """Store the records in the index named by ``index_arn`` as PutVectors would, or raise what it would raise.
+
+    ``on_stored(index_arn, batch)`` is called with what was stored, still under the backend's lock (the journal).
+    """
     try:
         # As for PutVectors: the request's own checks first, then the index, then the records against it.
         records = seeded_records(keys, vectors, metadata)
@@ -55,5 +59,7 @@ def seed(
             index = _index_at(backend, index_arn)
             batch = seeded_batch(index, records)
             index.store(batch.keys, batch.vectors, batch.metadata)
+            if on_stored is not None:
+                on_stored(index.arn, batch)
     except ServiceError as error:
         raise modelled_client_error(error, "PutVectors") from None

@@ -12,23 +12,46 @@ import logging
 import secrets
 import threading
 from collections import OrderedDict
-from typing import Any, NamedTuple
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from botocore.model import ServiceModel
 
 from ._calls import CallLog, CallRecord
 from ._client_view import as_client_sees
-from ._errors import ServiceError, internal_error
+from ._errors import ServiceError, internal_error, journal_failed
 from ._faults import Faults
 from ._options import Options
 from ._rates import RATE_LIMITED_OPERATIONS
-from ._store import Backend
+from ._store import Backend, fixed_clock, now
 from ._wire import JSONEncode, WireAnswer, to_json, wire_answer, wire_error
 from .operations import dispatch
 from .operations._request import Params, Request
 
+if TYPE_CHECKING:
+    from ._records import Batch
+
 logger = logging.getLogger("s3vectors_mock")
 MAX_PARKED = 1000
+# The operations that change the state: what a journal must record (the others only read it).
+MUTATING_OPERATIONS = frozenset(
+    {
+        "CreateVectorBucket",
+        "DeleteVectorBucket",
+        "PutVectorBucketDefaultIndexMode",
+        "CreateIndex",
+        "DeleteIndex",
+        "UpdateIndexMode",
+        "UpdateMetadataConfiguration",
+        "PutVectorBucketPolicy",
+        "DeleteVectorBucketPolicy",
+        "TagResource",
+        "UntagResource",
+        "PutVectors",
+        "DeleteVectors",
+    }
+)
 
 
 class Caller(NamedTuple):
@@ -52,6 +75,23 @@ def account_for_key(access_key: str | None, default_account: str) -> str:
     return default_account
 
 
+class Journal(Protocol):
+    """Where a service records every change of its state as it happens (``--state-dir``: see ``_state_dir``).
+
+    Each method is called under the backend's lock right after the change, so the journal's order is the order
+    in which the changes were made; it raises ``OSError`` when the record could not be written.
+    """
+
+    def request(self, operation: str, params: Params, caller: Caller, moment: datetime) -> None:
+        """A mutating request succeeded; ``moment`` is the time it used (creation times)."""
+
+    def seeded(self, index_arn: str, batch: Batch) -> None:
+        """``load_vectors`` stored ``batch`` in the index ``index_arn``."""
+
+    def reset(self) -> None:
+        """The whole state was dropped."""
+
+
 class ParkedRequest(NamedTuple):
     operation: str
     params: Params
@@ -67,10 +107,15 @@ class S3VectorsService:
         self.calls = CallLog()
         self._parked: OrderedDict[str, ParkedRequest] = OrderedDict()
         self._parked_lock = threading.Lock()
+        # Set while the state is kept in a state directory: every change is recorded there before it is answered.
+        self.journal: Journal | None = None
 
     def reset(self) -> None:
         """Drop every bucket, index, vector, policy and tag, the call log, injected faults and parked requests."""
-        self.backend.reset()
+        with self.backend.lock:
+            self.backend.reset()
+            if self.journal is not None:
+                self.journal.reset()
         self.faults.clear()
         self.calls.clear()
         with self._parked_lock:
@@ -87,6 +132,19 @@ class S3VectorsService:
         with self.backend.lock:
             self.backend.namespaces.clear()
             self.backend.namespaces.update(state)
+
+    def seed(
+        self,
+        index_arn: str,
+        keys: Sequence[str],
+        vectors: Any,
+        metadata: Sequence[dict[str, Any] | None] | None = None,
+    ) -> None:
+        """``load_vectors``: store records in bulk as PutVectors would (recorded in the journal, if any)."""
+        from ._seeding import seed
+
+        journal = self.journal
+        seed(self.backend, index_arn, keys, vectors, metadata, journal.seeded if journal is not None else None)
 
     # ---- who calls -----------------------------------------------------------------------------------------------
 
@@ -105,16 +163,34 @@ class S3VectorsService:
         """
         request = Request(self.backend, self.options, caller.account, caller.region, caller.client)
         try:
-            response = dispatch(request, operation, params, body_size)
+            response = self._dispatch(request, operation, params, body_size, caller)
         except ServiceError as error:
-            self.calls.append(CallRecord(operation, params, caller.region, error.code))
+            self.calls.append(CallRecord(operation, params, caller.region, error.code, account=caller.account))
             raise
         except Exception as bug:
             logger.exception("s3vectors-mock failed on %s", operation)
-            self.calls.append(CallRecord(operation, params, caller.region, "InternalServerException"))
+            self.calls.append(
+                CallRecord(operation, params, caller.region, "InternalServerException", account=caller.account)
+            )
             raise internal_error(operation, bug) from bug
-        self.calls.append(CallRecord(operation, params, caller.region))
+        self.calls.append(CallRecord(operation, params, caller.region, account=caller.account))
         return as_client_sees(operation, response, caller.client)
+
+    def _dispatch(self, request: Request, operation: str, params: Params, body_size: int, caller: Caller) -> Params:
+        journal = self.journal
+        if journal is None or operation not in MUTATING_OPERATIONS:
+            return dispatch(request, operation, params, body_size)
+        # One hold of the lock from the change to its record, so that the journal's order is the order of the
+        # changes; the clock is fixed first so that the record carries the creation time the operation used.
+        with self.backend.lock, fixed_clock(now()) as moment:
+            response = dispatch(request, operation, params, body_size)
+            try:
+                journal.request(operation, params, caller, moment)
+            except OSError as error:
+                # Answered as a failure: the client must not believe the change is kept (it is only in memory).
+                logger.error("s3vectors-mock could not record %s in its state directory: %s", operation, error)
+                raise journal_failed(error) from None
+        return response
 
     def answer_on_wire(
         self, operation: str, params: Params, caller: Caller, *, body_size: int, encode: JSONEncode = to_json
@@ -123,12 +199,23 @@ class S3VectorsService:
         JSON body of a success (the HTTP server passes a faster encoder than the standard library's)."""
         fault = self.faults.take_error(operation)
         if fault is not None:
-            self.calls.append(CallRecord(operation, params, caller.region, fault.code))
+            self.calls.append(
+                CallRecord(operation, params, caller.region, fault.code, account=caller.account, injected=True)
+            )
             return wire_error(fault)
         try:
             return wire_answer(self.answer(operation, params, caller, body_size=body_size), encode)
         except ServiceError as error:
             return wire_error(error)
+
+    def refuse_unread(self, operation: str, caller: Caller, error: ServiceError) -> WireAnswer:
+        """The answer to a request the service could not read (logged with no parameters), on the wire."""
+        self.note_unread(operation, caller, error)
+        return wire_error(error)
+
+    def note_unread(self, operation: str, caller: Caller, error: ServiceError) -> None:
+        """Log a request the service could not read: it is refused with ``error`` before any operation runs."""
+        self.calls.append(CallRecord(operation, {}, caller.region, error.code, account=caller.account))
 
     def take_latency(self, operation: str) -> float:
         """Seconds an injected latency adds to this call of ``operation`` (0 when none is pending)."""

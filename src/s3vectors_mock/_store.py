@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
@@ -16,15 +18,39 @@ from ._tokens import TokenBook
 from .engine.table import Matrix, VectorTable
 from .engine.text import TextField
 
+# Set while a request runs whose creation times must be a given moment (a journaled write, and its replay).
+_fixed_now: ContextVar[datetime | None] = ContextVar("s3vectors_mock_fixed_now", default=None)
+
 
 def now() -> datetime:
     """The current time exactly as botocore parses the service's epoch-seconds timestamps (millisecond precision).
 
     botocore's own parser decides the timezone object (``tzlocal()``), so responses compare equal to real ones.
+    Inside :func:`fixed_clock`, the moment it fixes.
     """
-    epoch_ms = int(time.time() * 1000)
+    fixed = _fixed_now.get()
+    return fixed if fixed is not None else moment_at(int(time.time() * 1000))
+
+
+def moment_at(epoch_ms: int) -> datetime:
+    """The moment ``epoch_ms`` milliseconds after the epoch, as :func:`now` gives it."""
     moment: datetime = parse_timestamp(cast(Any, epoch_ms / 1000))
     return moment
+
+
+def epoch_ms(moment: datetime) -> int:
+    """The inverse of :func:`moment_at` (exact for any moment :func:`now` gives)."""
+    return round(moment.timestamp() * 1000)
+
+
+@contextmanager
+def fixed_clock(moment: datetime) -> Iterator[datetime]:
+    """Make :func:`now` answer ``moment`` in this thread (and task) until the block ends."""
+    token = _fixed_now.set(moment)
+    try:
+        yield moment
+    finally:
+        _fixed_now.reset(token)
 
 
 @dataclass

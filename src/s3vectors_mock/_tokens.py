@@ -28,6 +28,15 @@ MAX_LIVE_TOKENS = 100_000
 TOKEN_BYTES = 300  # the book's own cost per token (the entry, the handle string), on top of the state's size
 
 
+def new_token() -> str:
+    """64 random URL-safe characters, never starting with ``-``: the AWS CLI reads ``--next-token -xyz`` as an
+    option, so such a token could not be passed back (1 in 64 of plain ``token_urlsafe`` tokens)."""
+    while True:
+        token = secrets.token_urlsafe(48)
+        if not token.startswith("-"):
+            return token
+
+
 class _Chain:
     """Tokens that continue one another and share their state; released as one."""
 
@@ -75,7 +84,7 @@ class TokenBook:
     def issue(self, scope: str, state: Any, *, size: int = 0, after: str | None = None) -> str:
         """A new token for ``state``, whose estimated size is ``size`` bytes (what this token adds: a token that
         shares the state of the one it continues adds nothing). ``after``: the token this one continues."""
-        token = secrets.token_urlsafe(48)
+        token = new_token()
         now = self.clock()
         with self._lock:
             self._expire(now)

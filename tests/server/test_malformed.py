@@ -98,10 +98,10 @@ def test_a_chunked_body_over_20_mib_is_refused_too(s3vectors_server: Any) -> Non
 
 
 def test_exactly_20_mib_is_accepted_as_a_size(raw: RawHTTP) -> None:
-    prefix, suffix = b'{"vectorBucketName": "b", "x": "', b'"}'
+    prefix, suffix = b'{"vectorBucketName": "b', b'"}'
     body = prefix + b"y" * (20 * 1024 * 1024 - len(prefix) - len(suffix)) + suffix
     answer = raw.request("POST", "/CreateVectorBucket", body)
-    # Past the size check, the name is too short: the next rule speaks.
+    # Past the size check, the name is too long: the next rule speaks.
     assert answer.status == 400 and "Request body" not in answer.json["message"]
 
 

@@ -11,6 +11,7 @@ from urllib.parse import quote
 import pytest
 from botocore.model import ListShape, ServiceModel, StructureShape
 
+from s3vectors_mock._errors import ServiceError
 from s3vectors_mock._service import account_for_key
 from s3vectors_mock._service_model import service_model
 from s3vectors_mock.server._identity import signed_scope
@@ -50,10 +51,26 @@ def test_unknown_path_and_wrong_method() -> None:
     assert "DELETE (UntagResource), GET (ListTagsForResource), POST (TagResource)" in tags.value.message
 
 
-def test_body_members_ignore_undeclared_members_and_members_bound_elsewhere() -> None:
+def test_body_members_ignore_members_bound_elsewhere() -> None:
     operation = MODEL.operation_model("TagResource")
-    assert body_members(operation, b'{"tags": {"a": "1"}, "resourceArn": "x", "unknown": 1}') == {"tags": {"a": "1"}}
+    assert body_members(operation, b'{"tags": {"a": "1"}, "resourceArn": "x"}') == {"tags": {"a": "1"}}
     assert body_members(operation, b"") == {}
+
+
+@pytest.mark.parametrize(
+    ("operation", "body", "member", "shape"),
+    [
+        ("TagResource", b'{"tags": {"a": "1"}, "unknown": 1}', "unknown", "TagResourceInput"),
+        ("PutVectors", b'{"vectors": [{"key": "k", "data": {"float32": [1]}, "ttl": 5}]}', "ttl", "PutInputVector"),
+        ("QueryVectors", b'{"topK": 1, "queryVector": {"float32": [1], "int8": [1]}}', "int8", "VectorData"),
+    ],
+)
+def test_body_members_the_model_lacks_are_refused_by_name(operation: str, body: bytes, member: str, shape: str) -> None:
+    # A client with a newer model sent them: answering without them could answer another question (issue 17 C19).
+    with pytest.raises(ServiceError) as refused:
+        body_members(MODEL.operation_model(operation), body)
+    assert refused.value.code == "NotImplemented" and refused.value.status == 501
+    assert f"member '{member}' of {shape}" in refused.value.message
 
 
 def test_special_float_strings_become_floats_where_the_model_has_floats() -> None:

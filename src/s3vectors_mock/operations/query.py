@@ -83,6 +83,9 @@ class Ranking:
         return 8 * len(self.keys) + key_bytes + self.distances.nbytes + (300 * len(self.scores) if self.scores else 0)
 
 
+LARGEST_FLOAT32 = np.finfo(np.float32).max
+
+
 def top_k_cap() -> int:
     # Today's service (since 2026-06) accepts topK up to 10,000, whatever the caller's SDK.
     return PAGED_TOP_K_CAP
@@ -168,7 +171,12 @@ def _vector_ranking(
         rows, distances = [row for row, _ in kept], [distance for _, distance in kept]
     else:
         rows, distances = nearest(table, query, top_k, index.distance_metric, allowed, approximate_above)
-    return Ranking([table.keys[row] for row in rows], np.asarray(distances, dtype=np.float32).reshape(-1))
+    # A euclidean distance between vectors near FLT_MAX (which PutVectors accepts) overflows float32. Every answer
+    # is strict JSON (no Infinity token: the JavaScript, Go and Java SDKs fail on the whole answer), and the model
+    # types distance as a float32, so such a distance is reported as float32's largest value; the ranking itself
+    # was computed in float64, so those hits keep their true order (docs/fidelity.md).
+    reported = np.minimum(np.asarray(distances, dtype=np.float32).reshape(-1), LARGEST_FLOAT32)
+    return Ranking([table.keys[row] for row in rows], reported)
 
 
 def _text_rankings(
@@ -269,9 +277,10 @@ def query_vectors(request: Request, params: Params) -> Params:
         ranked, offset = request.backend.tokens.redeem(token, scope)
     else:
         ranked, offset = _rank(request, index, params), 0
-    # A client whose model has no nextToken (before 2026-06) could not ask for the next page: it gets one page.
+    # The service does not know the caller's SDK: every caller gets one page. A client whose model has no nextToken
+    # (before 2026-06) cannot ask for the next one, so none is kept for it (its parser would drop the token anyway).
     paged = request.client_has("QueryVectors", "nextToken")
-    end = min(offset + PAGE_SIZE, len(ranked)) if paged else len(ranked)
+    end = min(offset + PAGE_SIZE, len(ranked))
     row_of = index.table.row_of
     hits = [
         _describe(index, ranked.hit(position), params)
@@ -280,7 +289,7 @@ def query_vectors(request: Request, params: Params) -> Params:
     ]
     response: Params = {"vectors": hits, "distanceMetric": index.distance_metric}
     tokens = request.backend.tokens
-    if end < len(ranked):
+    if end < len(ranked) and paged:
         scope = scope or f"QueryVectors:{_fingerprint(index, params)}"
         # The first page's token carries the snapshot's size; the next ones share it.
         size = ranked.estimated_bytes() if token is None else 0

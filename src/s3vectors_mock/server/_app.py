@@ -17,7 +17,6 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import parse_qsl
 
-from .._calls import CallRecord
 from .._errors import ServiceError, internal_error
 from .._service import Caller, S3VectorsService
 from .._service_model import service_model
@@ -26,7 +25,8 @@ from .._wire import WireAnswer, headers, wire_error
 from ..operations import MAX_BODY_BYTES
 from ._identity import signed_scope
 from ._json import dumps
-from ._routing import RequestError, Route, Router, body_members, bound_members
+from ._routing import RequestError, Route, Router, read_params
+from .console import Console, console_redirect, is_console_path
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -103,6 +103,7 @@ class S3VectorsApp:
         self.service = service
         self._model = service_model()  # today's service: an HTTP caller's SDK may be newer than our botocore
         self._router = Router(self._model)
+        self._console = Console(service)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -127,7 +128,9 @@ class S3VectorsApp:
         method: str = scope["method"]
         raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
         if raw_path.startswith(CONTROL_PREFIX):
-            return await self._control(method, raw_path, receive)
+            return await self._control(method, raw_path, receive, scope["query_string"])
+        if raw_path == CONTROL_PREFIX[:-1] and method == "GET":
+            return console_redirect()  # a person typing the console's address without its final slash
         raw_query: bytes = scope["query_string"]
         query = parse_qsl(raw_query.decode("latin-1"), keep_blank_values=True) if raw_query else []
         try:
@@ -157,18 +160,19 @@ class S3VectorsApp:
         caller: Caller,
     ) -> WireAnswer:
         try:
-            params = bound_members(route.operation, labels, query, request_headers)
-            if body is not None:  # an oversized body is not parsed: the service answers its size first
-                params.update(body_members(route.operation, body))
-        except RequestError as error:
-            self.service.calls.append(CallRecord(route.name, {}, caller.region, error.code))
-            return _request_error(error)
+            params = read_params(route.operation, labels, query, request_headers, body)
+        except ServiceError as error:
+            return self.service.refuse_unread(route.name, caller, error)
         return self.service.answer_on_wire(route.name, params, caller, body_size=size, encode=dumps)
 
-    async def _control(self, method: str, raw_path: bytes, receive: Receive) -> WireAnswer:
+    async def _control(self, method: str, raw_path: bytes, receive: Receive, query_string: bytes = b"") -> WireAnswer:
         """The server's own endpoints, outside the service's API."""
-        await _read_body(receive, None)
+        body, _ = await _read_body(receive, None)
         endpoint = raw_path[len(CONTROL_PREFIX) :].partition(b"?")[0]
+        if is_console_path(endpoint):
+            # The console reads the state under the backend's lock: off the loop, like the heavy operations.
+            console = functools.partial(self._console.answer, method, endpoint, query_string, body)
+            return await asyncio.get_running_loop().run_in_executor(None, console)
         if endpoint == b"health" and method == "GET":
             return _json_answer({"status": "ok", "version": __version__})
         if endpoint == b"reset" and method == "POST":

@@ -3,6 +3,10 @@
 Each operation's ``http`` trait gives its method and request URI; each input member's ``location`` says where it
 travels (a URI label, the query string, a header, or the JSON body). Nothing is listed per operation, so a newer
 model routes and parses its new operations and members by itself.
+
+Both front ends read requests here: the server reads what arrives, and the in-process path reads the request dict
+botocore would send (``_lazy_body``), so an in-process call is answered from exactly what the server would read.
+A body member the model lacks (sent by a client with a newer model) is refused by name, never silently dropped.
 """
 
 from __future__ import annotations
@@ -17,7 +21,8 @@ from urllib.parse import parse_qsl, unquote
 
 from botocore.model import ListShape, MapShape, OperationModel, ServiceModel, Shape, StructureShape
 
-from ._json import UnreadableJSONError, loads
+from .._errors import ServiceError, unknown_member
+from .._json_reader import UnreadableJSONError, loads
 
 Params = dict[str, Any]
 Headers = Iterable[tuple[bytes, bytes]]
@@ -238,17 +243,8 @@ class _Plan:
 
     convert: Decode | None = None  # scalars
     members: dict[str, tuple[str, _Plan | None]] = field(default_factory=dict)  # wire name -> (member, plan)
-    renames: bool = False
     items: _Plan | None = None  # list items, map values
-
-    @property
-    def trivial(self) -> bool:
-        return (
-            self.convert is None
-            and not self.renames
-            and self.items is None
-            and not any(plan is not None for _, plan in self.members.values())
-        )
+    structure: str | None = None  # the shape name of a structure, whose unknown members are refused by name
 
 
 def _float(value: Any) -> Any:
@@ -285,14 +281,13 @@ def _plan(shape: Shape, floats: bool, seen: frozenset[str] = frozenset()) -> _Pl
     if isinstance(shape, StructureShape):
         if shape.metadata.get("document"):
             return None
-        plan = _Plan()
+        # Always a plan: even a structure with nothing to convert is checked for members the model lacks.
+        plan = _Plan(structure=shape.name)
         for name, member in shape.members.items():
             if member.serialization.get("location") is not None:
-                continue  # bound elsewhere: a value in the body is ignored
-            wire_name = member.serialization.get("name", name)
-            plan.renames = plan.renames or wire_name != name
-            plan.members[wire_name] = (name, _plan(member, floats, seen))
-        return None if plan.trivial else plan
+                continue  # bound elsewhere (only top-level members are): body_members ignores a value in the body
+            plan.members[member.serialization.get("name", name)] = (name, _plan(member, floats, seen))
+        return plan
     if isinstance(shape, (ListShape, MapShape)):
         items = _plan(shape.member if isinstance(shape, ListShape) else shape.value, floats, seen)
         return None if items is None else _Plan(items=items)
@@ -307,37 +302,49 @@ def _apply(plan: _Plan, value: Any) -> Any:
     if isinstance(value, dict):
         if plan.items is not None:
             return {key: _apply(plan.items, item) for key, item in value.items()}
-        if plan.members:
-            result = dict(value) if not plan.renames else {}
-            for wire_name, (name, below) in plan.members.items():
-                if wire_name not in value:
-                    continue
-                item = value[wire_name]
+        if plan.structure is not None:
+            result = {}
+            members = plan.members
+            for wire_name, item in value.items():
+                member = members.get(wire_name)
+                if member is None:
+                    raise unknown_member(wire_name, plan.structure)
+                name, below = member
                 result[name] = _apply(below, item) if below is not None and item is not None else item
             return result
     return value
 
 
 @functools.cache
-def _body_members(operation: OperationModel) -> dict[str, tuple[str, _Plan | None, _Plan | None]]:
-    """Wire name -> (member name, plan, plan with special floats) of each member the operation carries in its body."""
+def _body_members(operation: OperationModel) -> dict[str, tuple[str, _Plan | None, _Plan | None] | None]:
+    """Wire name -> (member name, plan, plan with special floats) of each member the operation carries in its body;
+    None for the names of members bound elsewhere (a value of theirs in the body is ignored)."""
     shape = operation.input_shape
-    members: dict[str, tuple[str, _Plan | None, _Plan | None]] = {}
+    members: dict[str, tuple[str, _Plan | None, _Plan | None] | None] = {}
     if shape is None:
         return members
     for name, member in shape.members.items():
+        wire_name = member.serialization.get("name", name)
         if member.serialization.get("location") is None:
-            wire_name = member.serialization.get("name", name)
             members[wire_name] = (name, _plan(member, floats=False), _plan(member, floats=True))
+        else:
+            members.setdefault(wire_name, None)
+            members.setdefault(name, None)
     return members
 
 
+@functools.cache
+def _has_body(operation: OperationModel) -> bool:
+    return any(member is not None for member in _body_members(operation).values())
+
+
 def body_members(operation: OperationModel, body: bytes) -> Params:
-    """The input members the operation carries in its JSON body; members it does not declare are ignored, as the
-    service ignores them."""
-    members = _body_members(operation)
-    if not members or not body:
+    """The input members the operation carries in its JSON body. A member the model does not declare at all is
+    refused by name (ServiceError ``NotImplemented``): it can only come from a client with a newer model, and
+    answering without it could answer another question than the one asked."""
+    if not body or not _has_body(operation):
         return {}
+    members = _body_members(operation)
     try:
         document = loads(body)
     except UnreadableJSONError as error:
@@ -348,10 +355,32 @@ def body_members(operation: OperationModel, body: bytes) -> Params:
     floats = b'"NaN"' in body or b'Infinity"' in body
     params: Params = {}
     for wire_name, value in document.items():
-        member = members.get(wire_name)
+        if wire_name not in members:
+            shape = operation.input_shape
+            raise unknown_member(wire_name, shape.name if shape is not None else operation.name)
+        member = members[wire_name]
         if member is None:
             continue
         name, plan, float_plan = member
         chosen = float_plan if floats else plan
         params[name] = _apply(chosen, value) if chosen is not None and value is not None else value
+    return params
+
+
+def read_params(
+    operation: OperationModel,
+    labels: dict[str, str],
+    query: list[tuple[str, str]],
+    headers: Headers,
+    body: bytes | None,
+) -> Params:
+    """Every input member of one request, as the service reads it; a request it cannot read raises the ServiceError
+    it answers (SerializationException for unreadable values, NotImplemented for members the model lacks). An
+    oversized body (None) is not parsed: the service answers its size first."""
+    try:
+        params = bound_members(operation, labels, query, headers)
+        if body is not None:
+            params.update(body_members(operation, body))
+    except RequestError as error:
+        raise ServiceError(error.code, error.message) from None
     return params

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import socket
 import threading
 import time
@@ -17,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 
 from .._hooks import served_endpoints
 from .._service import S3VectorsService
-from ._app import S3VectorsApp
 from ._protocol import service_style_protocol
 
 if TYPE_CHECKING:
@@ -25,7 +25,10 @@ if TYPE_CHECKING:
 
 
 STARTUP_TIMEOUT = 30.0
-# How long stop() lets requests in flight finish before closing their connections.
+# How long stop() lets requests in flight finish before it closes every connection (stalled or slow clients
+# included), so that a server stops promptly whatever its clients do; docker kills 10 s after SIGTERM.
+SHUTDOWN_GRACE = 1.0
+# uvicorn's own limit, after which it cancels the tasks still running; stop() lowers it to its grace + 0.5 s.
 GRACEFUL_SHUTDOWN = 5
 INSTALL_HINT = "the s3vectors-mock server needs its web stack: pip install 's3vectors-mock[server]'"
 
@@ -70,6 +73,7 @@ class ServerHandle:
         self._server = server
         self._thread = thread
         self._socket = sock
+        self._loop: asyncio.AbstractEventLoop | None = None  # set by the server thread
         self.service = service
         self.mock = mock
         self.host, self.port = sock.getsockname()[:2]
@@ -79,9 +83,20 @@ class ServerHandle:
     def running(self) -> bool:
         return self._thread.is_alive()
 
-    def stop(self) -> None:
-        """Stop accepting connections, let requests in flight finish (up to 5 s), and join the server thread."""
+    def stop(self, grace: float = SHUTDOWN_GRACE) -> None:
+        """Stop accepting connections, close at once those whose request has not fully arrived (a stalled or slow
+        client gets no answer), let requests being answered finish for up to ``grace`` seconds, then close every
+        connection still open, and join the server thread."""
+        # uvicorn cancels what still runs shortly after the connections are closed (a request in an injected
+        # latency); its traceback for each is filtered out (see _QuietCancellation).
+        config: Any = self._server.config  # annotated int, used as asyncio.timeout(seconds): any number works
+        config.timeout_graceful_shutdown = grace + 0.5
         self._server.should_exit = True
+        loop = self._loop
+        if loop is not None and self._thread.is_alive():
+            with contextlib.suppress(RuntimeError):  # the loop has already closed
+                loop.call_soon_threadsafe(_close_connections, self._server, True)
+                loop.call_soon_threadsafe(loop.call_later, grace, _close_connections, self._server, False)
         self._thread.join()
         self._socket.close()
         served_endpoints.remove(self.port)
@@ -96,15 +111,54 @@ class ServerHandle:
         return f"<s3vectors-mock server {self.url}{'' if self.running else ' (stopped)'}>"
 
 
+def _close_connections(server: uvicorn.Server, unread_only: bool) -> None:
+    """Close the transport of every open connection (``unread_only``: of those whose request is still arriving:
+    uvicorn closes idle ones itself, and would wait for these). A request still being read then reads as a
+    disconnect, which the app drops quietly."""
+    for connection in list(server.server_state.connections):
+        cycle = getattr(connection, "cycle", None)
+        # uvicorn's request cycle says whether the body is still expected (both of its HTTP implementations).
+        if unread_only and not (cycle is not None and getattr(cycle, "more_body", False)):
+            continue
+        transport = getattr(connection, "transport", None)
+        if transport is not None:
+            transport.close()
+
+
+class _QuietCancellation(logging.Filter):
+    """Drops uvicorn's traceback for a request task cancelled at shutdown: the request is abandoned on purpose,
+    and its CancelledError says nothing (uvicorn still logs one line saying how many it cancelled)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and isinstance(record.exc_info[1], asyncio.CancelledError))
+
+
+_quiet_cancellation = _QuietCancellation()
+
+
+def check_web_stack() -> None:
+    """Raise ImportError with the install hint unless the server extra is installed."""
+    try:
+        import uvicorn  # noqa: F401
+
+        from ._app import S3VectorsApp  # noqa: F401  (orjson)
+
+        service_style_protocol()  # httptools
+    except ImportError as missing:
+        raise ImportError(INSTALL_HINT) from missing
+
+
 def server_for(app: Any) -> uvicorn.Server:
     """A ``uvicorn.Server`` for ``app`` as server mode runs it (the benchmark's floor server uses the same)."""
     try:
         import uvicorn
+
+        protocol = service_style_protocol()  # imports httptools
     except ImportError as missing:
         raise ImportError(INSTALL_HINT) from missing
     config = uvicorn.Config(
         app,
-        http=service_style_protocol(),
+        http=protocol,
         lifespan="off",
         log_config=None,  # leave the host process's logging as it is
         access_log=False,
@@ -112,13 +166,22 @@ def server_for(app: Any) -> uvicorn.Server:
         server_header=False,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN,
     )
+    if _quiet_cancellation not in logging.getLogger("uvicorn.error").filters:
+        logging.getLogger("uvicorn.error").addFilter(_quiet_cancellation)
     return uvicorn.Server(config)
 
 
 def start_server(
     service: S3VectorsService, host: str = "127.0.0.1", port: int = 0, *, mock: Any = None
 ) -> ServerHandle:
-    """Serve ``service`` over HTTP on ``host:port`` (0: a free port) until the handle's ``stop()``."""
+    """Serve ``service`` over HTTP on ``host:port`` (0: a free port) until the handle's ``stop()``.
+
+    Raises ImportError with the install hint when the server extra is missing.
+    """
+    try:  # the app reads JSON with orjson: imported here, so that the CLI's --help needs none of the web stack
+        from ._app import S3VectorsApp
+    except ImportError as missing:
+        raise ImportError(INSTALL_HINT) from missing
     return _run_in_thread(server_for(S3VectorsApp(service)), host, port, service, mock)
 
 
@@ -131,6 +194,7 @@ def _run_in_thread(
 
     def run() -> None:
         loop = new_event_loop()
+        handle._loop = loop
         try:
             loop.run_until_complete(server.serve(sockets=[sock]))
         except BaseException as error:
