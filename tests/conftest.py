@@ -4,16 +4,20 @@
 * Every s3vectors response a test sees is validated against the operation's output shape (as botocore's Stubber
   validates stubbed responses), and every error code must be one the operation declares.
 * Tests run without credentials of any kind.
+
+Under ``--s3vectors-target=aws`` (a maintainer's run against AWS, docs/verifying-against-aws.md) the first and the
+last do not apply: the environment's credentials and AWS's network are the point of that run. Under a URL target the
+network is allowed too (the endpoint may run elsewhere).
 """
 
 from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-import boto3
 import botocore.client
 import pytest
 import wrapt
@@ -21,15 +25,23 @@ from botocore.exceptions import ClientError
 from botocore.validate import validate_parameters
 
 from s3vectors_mock import S3VectorsMock
+from tests import helpers
 from tests.helpers import make_index
 
-for _variable in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
-    os.environ.pop(_variable, None)
-os.environ["AWS_CONFIG_FILE"] = os.devnull
-os.environ["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
-os.environ.pop("AWS_ENDPOINT_URL", None)
-# Clients created with no mock active would otherwise probe the EC2 metadata service for credentials.
-os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
+
+def _isolate_from_aws() -> None:
+    for variable in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        os.environ.pop(variable, None)
+    os.environ["AWS_CONFIG_FILE"] = os.devnull
+    os.environ["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
+    os.environ.pop("AWS_ENDPOINT_URL", None)
+    # Clients created with no mock active would otherwise probe the EC2 metadata service for credentials.
+    os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
+
+
+def _forbid_the_network() -> None:
+    socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
+    socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
 
 
 class NetworkAccessError(AssertionError):
@@ -59,8 +71,14 @@ def _guarded_connect_ex(self: socket.SocketType, address: Any) -> int:
     return _real_connect_ex(self, address)
 
 
-socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
-socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    # Before the plugin resolves the target (it checks AWS credentials under aws).
+    target = config.getoption("--s3vectors-target", None) or os.environ.get("S3VECTORS_MOCK_TARGET") or "mock"
+    if target != "aws":
+        _isolate_from_aws()
+    if target in ("mock", "server"):  # a URL target may be another machine (a container, a colleague's server)
+        _forbid_the_network()
 
 
 def _check_timestamps(value: Any, path: str = "") -> None:
@@ -126,18 +144,33 @@ def client(s3vectors_client: Any) -> Any:
 
 
 @pytest.fixture
-def raw_client(mock: S3VectorsMock) -> Any:
-    """A client with botocore's own validation off: every request reaches the (mock) service as sent."""
-    return boto3.client("s3vectors", region_name="us-east-1", config=botocore.config.Config(parameter_validation=False))
+def raw_client(s3vectors_client_factory: Any) -> Any:
+    """A client with botocore's own validation off: every request reaches the service (of the target) as sent."""
+    return s3vectors_client_factory(config=botocore.config.Config(parameter_validation=False))
 
 
 @pytest.fixture
-def bucket(client: Any) -> str:
-    client.create_vector_bucket(vectorBucketName="test-bucket")
-    return "test-bucket"
+def bucket(client: Any, s3vectors_target: str, s3vectors_name: Any) -> Iterator[str]:
+    """test-bucket, or a name unique to the run where the target's state is shared (a URL target, AWS)."""
+    name = s3vectors_name("test-bucket") if s3vectors_target in ("url", "aws") else "test-bucket"
+    client.create_vector_bucket(vectorBucketName=name)
+    helpers.current_bucket = name  # make_index's default bucket
+    yield name
+    helpers.current_bucket = "test-bucket"
 
 
 @pytest.fixture
 def index(client: Any, bucket: str) -> str:
-    """A 3-dimensional cosine index named test-index in test-bucket; returns its ARN."""
-    return make_index(client)
+    """A 3-dimensional cosine index named test-index in the bucket fixture's bucket; returns its ARN."""
+    return make_index(client, bucket=bucket)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # Under another target, a test that uses none of the plugin's target fixtures would still run in-process and
+    # check nothing about the target: it is skipped, counted and named like the mock-only ones.
+    if (config.getoption("--s3vectors-target", None) or os.environ.get("S3VECTORS_MOCK_TARGET") or "mock") == "mock":
+        return
+    for item in items:
+        if "s3vectors_client_factory" not in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.skip(reason="runs in-process whatever the target (uses no target fixture)"))

@@ -26,9 +26,22 @@ def needs_client(operation: str, member: str | None = None) -> pytest.MarkDecora
     return pytest.mark.skipif(not client_can(operation, member), reason=f"this botocore's client has no {what}")
 
 
-def make_index(client: Any, name: str = "test-index", dimension: int = 3, metric: str = "cosine", **extra: Any) -> str:
+# The bucket fixture's bucket for the running test: test-bucket, or a name unique to the run where the target's
+# state is shared (a URL target, AWS). Tests run one at a time in a process, so one value serves.
+current_bucket = "test-bucket"
+
+
+def make_index(
+    client: Any,
+    name: str = "test-index",
+    dimension: int = 3,
+    metric: str = "cosine",
+    *,
+    bucket: str | None = None,
+    **extra: Any,
+) -> str:
     arn: str = client.create_index(
-        vectorBucketName="test-bucket",
+        vectorBucketName=bucket or current_bucket,
         indexName=name,
         dataType="float32",
         dimension=dimension,
@@ -41,3 +54,14 @@ def make_index(client: Any, name: str = "test-index", dimension: int = 3, metric
 def error_of(excinfo: pytest.ExceptionInfo[ClientError]) -> tuple[str, str, int]:
     response = excinfo.value.response
     return response["Error"]["Code"], response["Error"]["Message"], response["ResponseMetadata"]["HTTPStatusCode"]
+
+
+def put_in_batches(client: Any, index_arn: str, keys: list[str], data: Any) -> None:
+    """Seed an index through the API (batches of 500, PutVectors' limit), so that a test seeds any target alike;
+    ``mock.load_vectors`` is the in-process shortcut."""
+    for start in range(0, len(keys), 500):
+        records = [
+            {"key": key, "data": {"float32": [float(value) for value in row]}}
+            for key, row in zip(keys[start : start + 500], data[start : start + 500])
+        ]
+        client.put_vectors(indexArn=index_arn, vectors=records)

@@ -101,9 +101,10 @@ def test_name_and_arn_together_or_neither(client: Any) -> None:
         assert error_of(excinfo)[1] == "Must specify either vectorBucketName or vectorBucketArn but not both"
 
 
-def test_delete_bucket_with_indexes_is_a_conflict(client: Any, index: str) -> None:
+def test_delete_bucket_with_indexes_is_a_conflict(client: Any, bucket: str, index: str) -> None:
     with pytest.raises(client.exceptions.ConflictException) as excinfo:
-        client.delete_vector_bucket(vectorBucketName="test-bucket")
+        client.delete_vector_bucket(vectorBucketName=bucket)
+    # AWS's text, aws_verified in moto: https://github.com/getmoto/moto/blob/master/tests/test_s3vectors/test_s3vector_buckets.py
     assert error_of(excinfo) == ("ConflictException", "The specified vector bucket is not empty", 409)
 
 
@@ -168,6 +169,7 @@ def test_account_id_option() -> None:
     assert arn == "arn:aws:s3vectors:eu-west-1:111122223333:bucket/my-bucket"
 
 
+@pytest.mark.s3vectors_mock_only  # lowers the quota inside the in-process service
 def test_bucket_quota(client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     from s3vectors_mock.operations import buckets
 
@@ -176,5 +178,5 @@ def test_bucket_quota(client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
         client.create_vector_bucket(vectorBucketName=f"quota-{i}")
     with pytest.raises(client.exceptions.ServiceQuotaExceededException) as excinfo:
         client.create_vector_bucket(vectorBucketName="quota-3")
-    assert error_of(excinfo)[2] == 402
+    assert error_of(excinfo)[2] == 402  # sic: the model's ServiceQuotaExceededException (botocore's service-2.json)
     assert len(client.list_vector_buckets()["vectorBuckets"]) == 3

@@ -24,16 +24,18 @@ BEFORE_ENHANCED = 1_758_000_000.0  # 2025-09-16, before the 2026-09-30 launch of
 
 
 @pytest.fixture
-def old_bucket(client: Any) -> Iterator[str]:
+def old_bucket(client: Any, s3vectors_target: str) -> Iterator[str]:
     """A bucket created before 2026-09-30 (the clock frozen as time-machine or freezegun would)."""
+    if s3vectors_target != "mock":
+        pytest.skip("a bucket from before 2026-09-30 needs the in-process mock's clock (time.time patched)")
     with unittest_mock.patch("time.time", return_value=BEFORE_ENHANCED):
         client.create_vector_bucket(vectorBucketName="old-bucket")
     yield "old-bucket"
 
 
 @needs_modes
-def test_new_buckets_and_indexes_are_enhanced(client: Any, index: str) -> None:
-    assert client.get_vector_bucket(vectorBucketName="test-bucket")["vectorBucket"]["defaultIndexMode"] == "ENHANCED"
+def test_new_buckets_and_indexes_are_enhanced(client: Any, bucket: str, index: str) -> None:
+    assert client.get_vector_bucket(vectorBucketName=bucket)["vectorBucket"]["defaultIndexMode"] == "ENHANCED"
     assert client.get_index(indexArn=index)["index"]["indexMode"] == "ENHANCED"
 
 
@@ -63,9 +65,9 @@ def test_default_mode_changes_only_later_indexes(client: Any, old_bucket: str) -
 
 
 @needs_modes
-def test_classic_is_refused_for_new_buckets(client: Any, index: str) -> None:
+def test_classic_is_refused_for_new_buckets(client: Any, bucket: str, index: str) -> None:
     with pytest.raises(client.exceptions.ValidationException):
-        client.put_vector_bucket_default_index_mode(vectorBucketName="test-bucket", defaultIndexMode="CLASSIC")
+        client.put_vector_bucket_default_index_mode(vectorBucketName=bucket, defaultIndexMode="CLASSIC")
     with pytest.raises(client.exceptions.ValidationException):
         client.update_index_mode(indexArn=index, indexMode="CLASSIC")
     assert client.get_index(indexArn=index)["index"]["indexMode"] == "ENHANCED"

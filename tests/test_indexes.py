@@ -11,7 +11,7 @@ from tests.helpers import error_of, make_index
 
 def test_create_and_get_by_name_and_arn(client: Any, bucket: str) -> None:
     arn = make_index(client, "my-index", dimension=5, metric="euclidean")
-    assert arn == "arn:aws:s3vectors:us-east-1:123456789012:bucket/test-bucket/index/my-index"
+    assert arn == f"arn:aws:s3vectors:us-east-1:123456789012:bucket/{bucket}/index/my-index"
     by_name = client.get_index(vectorBucketName=bucket, indexName="my-index")["index"]
     by_arn = client.get_index(indexArn=arn)["index"]
     assert by_name == by_arn
@@ -92,16 +92,17 @@ def test_missing_index_or_bucket_gives_the_index_message(client: Any, bucket: st
         assert error_of(excinfo) == ("NotFoundException", "The specified index could not be found", 404)
 
 
-def test_name_and_arn_rules(client: Any, index: str) -> None:
+def test_name_and_arn_rules(client: Any, bucket: str, index: str) -> None:
     for kwargs in (
-        {"indexArn": index, "vectorBucketName": "test-bucket", "indexName": "test-index"},
+        {"indexArn": index, "vectorBucketName": bucket, "indexName": "test-index"},
         {"indexArn": index, "indexName": "test-index"},
-        {"vectorBucketName": "test-bucket"},
+        {"vectorBucketName": bucket},
         {"indexName": "test-index"},
         {},
     ):
         with pytest.raises(client.exceptions.ValidationException) as excinfo:
             client.get_index(**kwargs)
+        # AWS's text, aws_verified in moto: https://github.com/getmoto/moto/blob/master/tests/test_s3vectors/test_s3vector_indexes.py
         assert error_of(excinfo)[1] == "Must specify either indexArn or both vectorBucketName and indexName"
 
 
@@ -151,12 +152,12 @@ def test_list_indexes_prefix_pagination_and_summaries(client: Any, bucket: str) 
     assert listed == names
 
 
-def test_delete_index(client: Any, index: str) -> None:
+def test_delete_index(client: Any, bucket: str, index: str) -> None:
     client.delete_index(indexArn=index)
-    assert client.list_indexes(vectorBucketName="test-bucket")["indexes"] == []
+    assert client.list_indexes(vectorBucketName=bucket)["indexes"] == []
     with pytest.raises(client.exceptions.NotFoundException):
         client.delete_index(indexArn=index)
-    client.delete_vector_bucket(vectorBucketName="test-bucket")
+    client.delete_vector_bucket(vectorBucketName=bucket)
 
 
 def test_index_arn_in_another_region_is_not_found(client: Any, index: str) -> None:
@@ -170,6 +171,7 @@ def test_malformed_index_arn(client: Any, index: str) -> None:
         client.get_index(indexArn="arn:aws:s3vectors:us-east-1:123456789012:bucket/test-bucket")
 
 
+@pytest.mark.s3vectors_mock_only  # lowers the quota inside the in-process service
 def test_index_quota(client: Any, bucket: str, monkeypatch: pytest.MonkeyPatch) -> None:
     from s3vectors_mock.operations import indexes
 

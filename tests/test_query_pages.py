@@ -7,16 +7,15 @@ from typing import Any
 import numpy as np
 import pytest
 
-from s3vectors_mock import S3VectorsMock
-from tests.helpers import needs_client
+from tests.helpers import needs_client, put_in_batches
 
 pytestmark = needs_client("QueryVectors", "nextToken")
 
 
 @pytest.fixture
-def loaded(mock: S3VectorsMock, index: str) -> str:
+def loaded(client: Any, index: str) -> str:
     rng = np.random.default_rng(3)
-    mock.load_vectors(index, [f"k{i:04d}" for i in range(1000)], rng.standard_normal((1000, 3)) + 0.01)
+    put_in_batches(client, index, [f"k{i:04d}" for i in range(1000)], rng.standard_normal((1000, 3)) + 0.01)
     return index
 
 

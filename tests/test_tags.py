@@ -6,11 +6,13 @@ from typing import Any
 
 import pytest
 
+from tests import helpers
 from tests.helpers import error_of, make_index
 
 
-def bucket_arn(client: Any, name: str = "test-bucket") -> str:
-    arn: str = client.get_vector_bucket(vectorBucketName=name)["vectorBucket"]["vectorBucketArn"]
+def bucket_arn(client: Any, name: str | None = None) -> str:
+    bucket = name or helpers.current_bucket
+    arn: str = client.get_vector_bucket(vectorBucketName=bucket)["vectorBucket"]["vectorBucketArn"]
     return arn
 
 

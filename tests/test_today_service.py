@@ -113,13 +113,13 @@ def test_more_than_100_constraints_are_refused_for_every_client(client: Any, ind
     assert error_of(excinfo)[1] == "Invalid filter: a filter may have at most 100 constraints"
 
 
-def test_answers_carry_what_the_client_can_parse(client: Any, index: str) -> None:
+def test_answers_carry_what_the_client_can_parse(client: Any, bucket: str, index: str) -> None:
     """GetIndex and GetVectorBucket answers fit the client's output shapes: today's members it lacks are dropped."""
     for operation, answer, member, described in (
         ("GetIndex", client.get_index(indexArn=index), "index", "indexMode"),
         (
             "GetVectorBucket",
-            client.get_vector_bucket(vectorBucketName="test-bucket"),
+            client.get_vector_bucket(vectorBucketName=bucket),
             "vectorBucket",
             "defaultIndexMode",
         ),

@@ -1,4 +1,5 @@
-"""The pytest plugin (registered through the ``pytest11`` entry point): fixtures and the ``s3vectors`` marker.
+"""The pytest plugin (registered through the ``pytest11`` entry point): fixtures and the ``s3vectors`` marker, aimed
+at the target ``--s3vectors-target`` chooses (the in-process mock by default; see ``_targets``).
 
 pytest loads this module in every run of every project that installs the package, so it imports nothing heavy:
 the mock (and with it numpy, botocore's hooks and the engine) is imported when a fixture first needs it.
@@ -6,10 +7,15 @@ the mock (and with it numpy, botocore's hooks and the engine) is imported when a
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
+
+from ._pytest_targets import LEFTOVER_PROPERTY, needs_mock_reason, target_state
+
+# The target machinery (--s3vectors-target, the s3vectors_mock_only marker, the header and the summary).
+pytest_plugins = ["s3vectors_mock._pytest_targets"]
 
 if TYPE_CHECKING:
     from ._mock import S3VectorsMock
@@ -50,16 +56,69 @@ def s3vectors_mock(request: pytest.FixtureRequest) -> Iterator[S3VectorsMock]:
     """An active mock with fresh state for this test (options from the ``s3vectors`` marker)."""
     from ._mock import S3VectorsMock
 
+    # Under another target than the mock, nothing in-process answers: a test that needs the mock is skipped.
+    remote = target_state(request.config).remote
+    if remote is not None:
+        pytest.skip(needs_mock_reason(remote.kind))
     with S3VectorsMock(**_options(request)) as mock:
         yield mock
 
 
-@pytest.fixture
-def s3vectors_client(s3vectors_mock: S3VectorsMock) -> Any:
-    """A boto3 ``s3vectors`` client in region ``us-east-1``, answered by ``s3vectors_mock``."""
-    import boto3
+@pytest.fixture(scope="session")
+def s3vectors_target(pytestconfig: pytest.Config) -> str:
+    """Where the fixtures send calls: ``"mock"``, ``"server"``, ``"url"`` or ``"aws"``."""
+    return target_state(pytestconfig).choice.kind
 
-    return boto3.client("s3vectors", region_name="us-east-1")
+
+@pytest.fixture
+def s3vectors_client_factory(request: pytest.FixtureRequest) -> Iterator[Callable[..., Any]]:
+    """``s3vectors_client_factory(**client_kwargs)``: a new boto3 ``s3vectors`` client aimed at the target (e.g.
+    with ``config=Config(parameter_validation=False)``); region ``us-east-1`` unless given (on ``aws``: the
+    environment's). Under ``server`` and a URL target of ours the state is fresh for the test; under ``aws`` and a
+    foreign URL, what its clients create is deleted after the test."""
+    remote = target_state(request.config).remote
+    if remote is None:
+        request.getfixturevalue(FIXTURE)
+        import boto3
+
+        def make_mock_client(**kwargs: Any) -> Any:
+            return boto3.client("s3vectors", **{"region_name": "us-east-1", **kwargs})
+
+        yield make_mock_client
+        return
+    remote.start()
+    remote.reset()
+    from ._remote_targets import Creations
+
+    creations = Creations()
+
+    def make(**kwargs: Any) -> Any:
+        client = remote.client(**kwargs)
+        if not remote.resets:
+            creations.watch(client)
+        return client
+
+    try:
+        yield make
+    finally:
+        # Reset after the test too: a run against a URL target leaves nothing behind, even when a test fails.
+        remote.reset()
+        for leftover in creations.clean_up():
+            request.node.user_properties.append((LEFTOVER_PROPERTY, str(leftover)))
+
+
+@pytest.fixture
+def s3vectors_client(s3vectors_client_factory: Callable[..., Any]) -> Any:
+    """A boto3 ``s3vectors`` client aimed at the target: in region ``us-east-1`` answered by ``s3vectors_mock``
+    (the default), or over HTTP to the server or URL target, or to AWS."""
+    return s3vectors_client_factory()
+
+
+@pytest.fixture
+def s3vectors_name(pytestconfig: pytest.Config) -> Callable[[str], str]:
+    """``s3vectors_name("docs")`` → ``docs-<run id>-<n>``: a valid vector bucket and index name, unique to this run
+    and each call, on every target (so a test that passes on the mock does not rely on names AWS would refuse)."""
+    return target_state(pytestconfig).names.make
 
 
 @pytest.fixture
