@@ -25,8 +25,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         f"{MARKER}(account_id='123456789012', classic_search_window=None, approximate_above=500000, "
-        "enforce_rate_limits=False): run the test inside an active s3vectors mock with these options "
-        "(closest marker wins: test over class over module)",
+        "enforce_rate_limits=False, enforce_access=False): run the test inside an active s3vectors mock with these "
+        "options (closest marker wins: test over class over module)",
     )
 
 

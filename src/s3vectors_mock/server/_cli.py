@@ -42,6 +42,11 @@ def _parser() -> argparse.ArgumentParser:
         default=DEFAULT_ACCOUNT_ID,
         help="account of callers whose access key id is not 12 digits (default %(default)s)",
     )
+    serve.add_argument(
+        "--enforce-access",
+        action="store_true",
+        help="decide every call from identity and bucket policies as IAM does (AccessDeniedException otherwise)",
+    )
     serve.add_argument("--state-dir", type=Path, help="load the state from DIR at start and save it there on exit")
     return parser
 
@@ -59,7 +64,7 @@ def serve(args: argparse.Namespace) -> int:
     from ._runner import INSTALL_HINT, start_server
 
     try:
-        options = Options(account_id=args.account_id)
+        options = Options(account_id=args.account_id, enforce_access=args.enforce_access)
     except ValueError as error:
         print(f"s3vectors-mock: {error}", file=sys.stderr)
         return 2

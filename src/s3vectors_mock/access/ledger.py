@@ -1,0 +1,52 @@
+"""The least-privilege policy: every (action, resource) pair the calls of a mock asked for, as an IAM policy.
+
+Recorded by the service for every call it answers, denied and failed ones included (the code asked for them),
+whether or not access is enforced. ``RUN_LEDGER`` gathers the pairs of every mock in the process, for the pytest
+option ``--s3vectors-policy``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from typing import Any
+
+POLICY_VERSION = "2012-10-17"
+
+
+class Ledger:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pairs: set[tuple[str, str]] = set()
+
+    def record(self, actions: Iterable[str], resource: str) -> None:
+        with self._lock:
+            self._pairs.update((action, resource) for action in actions)
+
+    def merge(self, pairs: Iterable[tuple[str, str]]) -> None:
+        with self._lock:
+            self._pairs.update(pairs)
+
+    def pairs(self) -> frozenset[tuple[str, str]]:
+        with self._lock:
+            return frozenset(self._pairs)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._pairs.clear()
+
+
+def policy_document(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
+    """An identity-based policy allowing exactly ``pairs``: one statement per resource (sorted by ARN, ``*``
+    first), its actions sorted; the same pairs always give the same document."""
+    by_resource: dict[str, set[str]] = {}
+    for action, resource in pairs:
+        by_resource.setdefault(resource, set()).add(action)
+    statements = [
+        {"Effect": "Allow", "Action": sorted(by_resource[resource]), "Resource": resource}
+        for resource in sorted(by_resource)
+    ]
+    return {"Version": POLICY_VERSION, "Statement": statements}
+
+
+RUN_LEDGER = Ledger()
