@@ -30,6 +30,8 @@ STATUS_BY_CODE: dict[str, int] = {
     "InternalServerException": 500,
     "ServiceUnavailableException": 503,
     "SerializationException": 400,
+    # Unmodelled too: the SigV4 front door's answer to a credential scope it cannot accept.
+    "InvalidSignatureException": 403,
     # Not the service's: what the mock answers for an operation it does not implement.
     "NotImplemented": 501,
 }
@@ -102,6 +104,12 @@ SYSTEM_TAG_CASE = _aws('Invalid System Tag: {key} must be prefixed with "aws:" i
 # FarukAda request-payload-limit.md, string-encoding.md (SerializationException, not in the model).
 BODY_TOO_LARGE = _aws("Request body exceeds max allowed size")
 UNDECODABLE = _aws("UnknownError")
+
+# The SigV4 front door shared by AWS's JSON services, for a credential scope naming no region (code
+# InvalidSignatureException, 403): fsouza/s3-upload-proxy issue 241 (MediaStore, REST-JSON like S3 Vectors:
+# "Credential should be scoped to a valid region, not ''. ") and cognitect-labs/aws-api issue 27 (the same text,
+# trailing space included); aws/aws-sdk-ruby issue 508 and aws/aws-sdk-java issue 1097 (the same form).
+SCOPE_REGION = _aws("Credential should be scoped to a valid region, not '{region}'. ")
 
 # The model's documentation of PutVectorsInput.vectors (ServiceUnavailableException); FarukAda
 # index-create-race.md (InternalServerException on racing creates).
