@@ -118,6 +118,6 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
     from .access.ledger import policy_document
 
-    pairs = _run_pairs()
-    pairs.update(config.stash.get(_merged_pairs, set()))
+    merged: set[tuple[str, str]] = config.stash.get(_merged_pairs, set())
+    pairs = _run_pairs() | merged
     Path(path).write_text(json.dumps(policy_document(pairs), indent=2) + "\n")

@@ -64,9 +64,9 @@ Compare = Callable[[str, str], bool]
 _POSITIVE: dict[str, Compare] = {
     "StringEquals": lambda value, pattern: value == pattern,
     "StringEqualsIgnoreCase": lambda value, pattern: value.lower() == pattern.lower(),
-    "StringLike": wildcard_match,
-    "ArnEquals": arn_condition_match,
-    "ArnLike": arn_condition_match,
+    "StringLike": lambda value, pattern: wildcard_match(pattern, value),
+    "ArnEquals": lambda value, pattern: arn_condition_match(pattern, value),
+    "ArnLike": lambda value, pattern: arn_condition_match(pattern, value),
     "Bool": lambda value, pattern: value.lower() == pattern.lower(),
     "NumericEquals": _ordered(_number, lambda a, b: a == b),
     "NumericLessThan": _ordered(_number, lambda a, b: a < b),  # type: ignore[operator]
