@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -435,3 +436,13 @@ def test_required_policy_counts_denied_and_failed_calls_and_resets(enforced: S3V
     ]
     enforced.reset()
     assert enforced.required_policy() == {"Version": "2012-10-17", "Statement": []}
+
+
+def test_the_readmes_example(capsys: pytest.CaptureFixture[str]) -> None:
+    """The README's "Testing permissions" example runs as written and prints what it promises."""
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    example = readme.split("## Testing permissions", 1)[1].split("```python", 1)[1].split("```", 1)[0]
+    exec(compile(example, "README.md", "exec"), {})  # our own documentation
+    printed = capsys.readouterr().out
+    assert '"s3vectors:GetVectors"' in printed and '"s3vectors:TagResource"' in printed
+    assert "is not authorized to perform: s3vectors:DeleteIndex" in printed
