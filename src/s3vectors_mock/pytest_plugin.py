@@ -91,6 +91,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if session.config.getoption("s3vectors_policy", None) is not None:  # xdist workers get the option too
+        from .access.ledger import RUN_LEDGER
+
+        RUN_LEDGER.enabled = True
+
+
 def _run_pairs() -> set[tuple[str, str]]:
     from .access.ledger import RUN_LEDGER
 

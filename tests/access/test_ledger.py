@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from s3vectors_mock.access.ledger import Ledger, policy_document
 
 INDEX = "arn:aws:s3vectors:us-east-1:111122223333:bucket/docs/index/chunks"
@@ -38,3 +40,18 @@ def test_merge_and_clear() -> None:
     assert ledger.pairs() == {("s3vectors:GetIndex", INDEX)}
     ledger.clear()
     assert policy_document(ledger.pairs()) == {"Version": "2012-10-17", "Statement": []}
+
+
+def test_bounded(caplog: pytest.LogCaptureFixture) -> None:
+    ledger = Ledger(limit=3)
+    ledger.record(["s3vectors:A", "s3vectors:B"], INDEX)
+    ledger.record(["s3vectors:A", "s3vectors:C", "s3vectors:D"], BUCKET)
+    ledger.record(["s3vectors:A"], INDEX)  # known pairs are still fine
+    assert len(ledger.pairs()) == 3
+    assert caplog.text.count("the least-privilege record is full (3 pairs)") == 1
+
+
+def test_switched_off_it_records_nothing() -> None:
+    ledger = Ledger(enabled=False)
+    ledger.record(["s3vectors:A"], INDEX)
+    assert ledger.pairs() == frozenset()
