@@ -25,7 +25,8 @@ class Asked:
     bucket: Address | None
 
 
-def _bucket_resource(request: Request, address: Address, given_arn: str | None) -> tuple[str, str]:
+def _bucket_resource(address: Address, given_arn: str | None) -> tuple[str, str]:
+    """The ARN and account of the bucket at ``address`` (or holding its index)."""
     if address.place is not None:
         account, region = address.place
         return bucket_arn(region, account, address.bucket), account
@@ -64,7 +65,7 @@ def asked(request: Request, operation: str, params: Params) -> Asked:
     else:
         address = index_address(request, params)
         given = params.get("indexArn")
-    resource, account = _bucket_resource(request, address, given.split("/index/", 1)[0] if given else None)
+    resource, account = _bucket_resource(address, given.split("/index/", 1)[0] if given else None)
     if address.index is not None:
         resource = f"{resource}/index/{address.index}"
     return Asked(actions, resource, account, address)
