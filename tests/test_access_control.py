@@ -446,3 +446,42 @@ def test_the_readmes_example(capsys: pytest.CaptureFixture[str]) -> None:
     printed = capsys.readouterr().out
     assert '"s3vectors:GetVectors"' in printed and '"s3vectors:TagResource"' in printed
     assert "is not authorized to perform: s3vectors:DeleteIndex" in printed
+
+
+async def test_async_clients_get_the_same_decisions() -> None:
+    aiobotocore_session = pytest.importorskip("aiobotocore.session")
+    with mock_s3vectors(account_id=OWNER, enforce_access=True) as mock:
+        seed(client("AKIAOWNERROOT"))
+        mock.add_principal(READER, access_key_id="AKIAREADER", policies=[policy(allow("s3vectors:QueryVectors"))])
+        session = aiobotocore_session.AioSession()
+        async with session.create_client(
+            "s3vectors", region_name="us-east-1", aws_access_key_id="AKIAREADER", aws_secret_access_key="secret"
+        ) as reader:
+            found = await reader.query_vectors(indexArn=INDEX_ARN, topK=1, queryVector={"float32": [1.0, 0.0]})
+            assert found["vectors"] == [{"key": "a"}]
+            with pytest.raises(ClientError) as excinfo:
+                await reader.query_vectors(
+                    indexArn=INDEX_ARN, topK=1, queryVector={"float32": [1.0, 0.0]}, returnMetadata=True
+                )
+    assert error_of(excinfo)[:2] == (
+        "AccessDeniedException",
+        f"User: {READER} is not authorized to perform: s3vectors:GetVectors on resource: {INDEX_ARN} because no "
+        "identity-based policy allows the s3vectors:GetVectors action",
+    )
+
+
+def test_identify_is_the_one_rule() -> None:
+    """S3VectorsService.identify: a registered key is its principal in its ARN's account; any other key is a root."""
+    from s3vectors_mock._service import S3VectorsService
+    from s3vectors_mock._service_model import service_model
+
+    mock = mock_s3vectors(account_id=OWNER)
+    mock.add_principal(VISITOR, access_key_id="AKIAVISITOR")
+    service: S3VectorsService = mock._service
+    model = service_model()
+    assert service.identify("AKIAVISITOR", "eu-west-1", model)[:2] == (OTHER, "eu-west-1")
+    assert service.identify("AKIAVISITOR", "eu-west-1", model).principal == VISITOR
+    assert service.identify("999988887777", "us-east-1", model).account == "999988887777"
+    assert service.identify("999988887777", "us-east-1", model).principal is None
+    assert service.identify("AKIAOTHER", "us-east-1", model).account == OWNER
+    assert service.identify(None, "us-east-1", model).account == OWNER
