@@ -89,3 +89,10 @@ def test_the_table_is_pinned() -> None:
 )
 def test_required_actions(operation: str, params: dict[str, Any], expected: list[str]) -> None:
     assert required_actions(operation, params) == tuple(f"s3vectors:{action}" for action in expected)
+
+
+@pytest.mark.parametrize("operation", sorted(operation_names()))
+def test_every_operation_declares_access_denied(operation: str) -> None:
+    """A denial is the operation's own modelled error (403), so every client raises its modelled class."""
+    errors = {shape.name: shape for shape in operation_model(operation).error_shapes}
+    assert errors["AccessDeniedException"].metadata["error"]["httpStatusCode"] == 403
