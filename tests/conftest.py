@@ -107,9 +107,15 @@ def check_response(operation_model: Any, response: dict[str, Any]) -> None:
 def check_error(operation_model: Any, error: ClientError) -> None:
     code = error.response["Error"]["Code"]
     declared = {shape.name for shape in operation_model.error_shapes} | {"ValidationException"}
-    # SerializationException is the service's own undeclared answer; NotImplemented is the mock's; a request no
-    # operation listens at (an empty ARN in the URI: GET /tags/) gets the service's UnknownOperationException.
-    allowed = declared | {"SerializationException", "NotImplemented", "UnknownOperationException"}
+    # SerializationException is the service's own undeclared answer, InvalidSignatureException its SigV4 front
+    # door's; NotImplemented is the mock's; a request no operation listens at (an empty ARN in the URI: GET /tags/)
+    # gets the service's UnknownOperationException.
+    allowed = declared | {
+        "SerializationException",
+        "InvalidSignatureException",
+        "NotImplemented",
+        "UnknownOperationException",
+    }
     assert code in allowed, f"{code} is not declared by {operation_model.name}"
     assert error.response["Error"]["Message"]
     assert error.response["ResponseMetadata"]["HTTPStatusCode"] >= 400

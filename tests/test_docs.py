@@ -15,7 +15,7 @@ NOTES = {
     "QueryVectors": "exact k-NN (IVF above `approximate_above`), filters, topK ≤ 10,000 in pages, full-text, hybrid",
     "ListVectors": "pages (1 MB cut), segments",
     "PutVectors": "record, key and metadata rules; 20 MiB body limit",
-    "PutVectorBucketPolicy": "stored and returned, not enforced",
+    "PutVectorBucketPolicy": "IAM policy grammar; evaluated with `enforce_access`",
     "CreateIndex": "encryption, non-filterable keys, text search configurations, quotas",
     "CreateVectorBucket": "encryption, default index mode, quotas",
     "UpdateMetadataConfiguration": "adds or deletes text search configurations (backfilled at once)",
@@ -47,5 +47,13 @@ def test_every_public_name_is_documented() -> None:
     page = API_PAGE.read_text(encoding="utf-8")
     for name in s3vectors_mock.__all__:
         assert f"`{name}" in page, name
-    for verb in ("start", "stop", "active", "reset", "calls", "inject_error", "inject_latency", "load_vectors"):
+    verbs = ("start", "stop", "active", "reset", "calls", "inject_error", "inject_latency", "load_vectors")
+    for verb in (
+        *verbs,
+        "add_principal",
+        "required_policy",
+        "enforce_access",
+        "--s3vectors-policy",
+        "--enforce-access",
+    ):
         assert f"`{verb}" in page, verb

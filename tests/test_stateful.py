@@ -481,9 +481,11 @@ def index_arn(bucket: str, index: str) -> str:
 
 
 class S3VectorsMachine(RuleBasedStateMachine):
+    mock_options: dict[str, Any] = {}  # noqa: RUF012 - read only (AccessMachine turns enforcement on)
+
     def __init__(self) -> None:
         super().__init__()
-        self.mock = S3VectorsMock().start()
+        self.mock = S3VectorsMock(**self.mock_options).start()
         self.client = client_for(True)
         self.buckets: dict[str, dict[str, ModelIndex]] = {}
 
@@ -898,7 +900,284 @@ def check_ranking(hits: list[dict[str, Any]], exact: dict[str, float], top_k: in
                 assert distance >= last - tolerance(last), f"{key} at {distance} belongs before {keys[-1]} at {last}"
 
 
-S3VectorsMachine.TestCase.settings = settings(
+# =================================================================================================================
+# Access control (issue 18): principals and policies. A separate block: a subclass of the machine above, with rules
+# of its own, so the machine's other rules (and whoever edits them) are untouched. Its model decides every
+# principal's request independently of the mock — a small plain-Python reading of IAM's evaluation logic over the
+# structured statements it generates (fnmatch for wildcards), never the mock's evaluator — and must agree with the
+# mock on every step: allowed or denied, with which message, and an allowed request's own outcome. The account
+# root (the machine's usual caller) keeps every right: generated Deny statements never name it.
+# =================================================================================================================
+
+import fnmatch  # noqa: E402 - kept with the block that uses it
+
+OTHER_ACCOUNT = "444455556666"
+READER_ARN = f"arn:aws:iam::{ACCOUNT}:role/reader"
+VISITOR_ARN = f"arn:aws:iam::{OTHER_ACCOUNT}:role/visitor"
+PRINCIPAL_KEYS = {READER_ARN: "AKIASTATEFULREADER", VISITOR_ARN: "AKIASTATEFULVISITOR"}
+ACTION_PATTERNS = [
+    "s3vectors:*",
+    "s3vectors:*",
+    "*",
+    "s3vectors:Get*",
+    "s3vectors:List*",
+    "s3vectors:QueryVectors",
+    "s3vectors:getvectors",
+    "s3vectors:GetIndex",
+    "s3vectors:ListVectorBuckets",
+]
+CONDITIONS: list[dict[str, Any] | None] = [
+    None,
+    {"StringEquals": {"aws:RequestedRegion": REGION}},
+    {"StringEquals": {"aws:RequestedRegion": "eu-west-1"}},
+    {"StringNotEquals": {"aws:PrincipalAccount": ACCOUNT}},
+    {"StringLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/read*"}},
+    {"StringEqualsIfExists": {"aws:SourceVpc": "vpc-1"}},
+]
+# Who a bucket policy statement names: everyone, the owner account, each principal, the other account.
+ALLOW_PRINCIPALS: list[Any] = ["*", {"AWS": ACCOUNT}, {"AWS": READER_ARN}, {"AWS": VISITOR_ARN}, {"AWS": OTHER_ACCOUNT}]
+DENY_PRINCIPALS: list[Any] = [{"AWS": READER_ARN}, {"AWS": VISITOR_ARN}, {"AWS": OTHER_ACCOUNT}]
+POLICY_NOT_FOUND = "The specified vector bucket policy could not be found"
+BROAD_GRANT = {"Effect": "Allow", "Action": "s3vectors:*", "Resource": "*"}
+
+
+def bucket_arn(bucket: str) -> str:
+    return f"arn:aws:s3vectors:{REGION}:{ACCOUNT}:bucket/{bucket}"
+
+
+# Mostly the machine's first bucket and index (where the data is), so that a good share of requests is allowed.
+RESOURCE_PATTERNS = [
+    "*",
+    "*",
+    bucket_arn(BUCKETS[0]),
+    f"{bucket_arn(BUCKETS[0])}/*",
+    f"{bucket_arn(BUCKETS[0])}/*",
+    index_arn(BUCKETS[0], INDEXES[0]),
+    f"{bucket_arn(BUCKETS[0])}/index/idx-?",
+    f"{bucket_arn(BUCKETS[1])}/*",
+]
+
+
+@st.composite
+def statements(draw: st.DrawFn, resource_based: bool) -> dict[str, Any]:
+    effect = draw(st.sampled_from(["Allow", "Allow", "Allow", "Deny"]))
+    statement: dict[str, Any] = {
+        "Effect": effect,
+        "Action": draw(st.lists(st.sampled_from(ACTION_PATTERNS), min_size=1, max_size=3, unique=True)),
+        "Resource": draw(st.sampled_from(RESOURCE_PATTERNS)),
+    }
+    if resource_based:
+        statement["Principal"] = draw(st.sampled_from(ALLOW_PRINCIPALS if effect == "Allow" else DENY_PRINCIPALS))
+    condition = draw(rarely(st.just(None), st.sampled_from(CONDITIONS), 3))
+    if condition is not None:
+        statement["Condition"] = condition
+    return statement
+
+
+def reference_condition_holds(condition: dict[str, Any] | None, context: dict[str, str]) -> bool:
+    for operator, pairs in (condition or {}).items():
+        for key, wanted in pairs.items():
+            value = context.get(key)
+            if operator == "StringEquals" and value != wanted:
+                return False
+            if operator == "StringNotEquals" and value is not None and value == wanted:
+                return False
+            if operator == "StringLike" and (value is None or not fnmatch.fnmatchcase(value, wanted)):
+                return False
+            if operator == "StringEqualsIfExists" and value is not None and value != wanted:
+                return False
+    return True
+
+
+def reference_applies(statement: dict[str, Any], action: str, resource: str, context: dict[str, str]) -> bool:
+    actions = [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]
+    acted = any(fnmatch.fnmatchcase(action.lower(), pattern.lower()) for pattern in actions)
+    return (
+        acted
+        and fnmatch.fnmatchcase(resource, statement["Resource"])
+        and reference_condition_holds(statement.get("Condition"), context)
+    )
+
+
+def reference_decision(
+    principal: str,
+    identity: list[dict[str, Any]] | None,
+    bucket_policy: list[dict[str, Any]],
+    action: str,
+    resource: str,
+) -> str | None:
+    """None (allowed), or the tail of IAM's message. ``identity`` None: the account root."""
+    account = principal.split(":")[4]
+    context = {"aws:PrincipalArn": principal, "aws:PrincipalAccount": account, "aws:RequestedRegion": REGION}
+    same_account = account == ACCOUNT if resource != "*" else True
+    identity_allows = identity is None or any(
+        s["Effect"] == "Allow" and reference_applies(s, action, resource, context) for s in identity
+    )
+    if any(s["Effect"] == "Deny" and reference_applies(s, action, resource, context) for s in identity or []):
+        return "with an explicit deny in an identity-based policy"
+
+    def names(statement: dict[str, Any]) -> str | None:
+        named = statement["Principal"]
+        if named == "*" or named["AWS"] == principal:
+            return "principal"
+        if named["AWS"] == account:
+            return "account"
+        return None
+
+    applicable = [s for s in bucket_policy if names(s) and reference_applies(s, action, resource, context)]
+    if any(s["Effect"] == "Deny" for s in applicable):
+        return "with an explicit deny in a resource-based policy"
+    allowing = {names(s) for s in applicable if s["Effect"] == "Allow"}
+    if same_account:
+        return (
+            None
+            if identity_allows or "principal" in allowing
+            else f"because no identity-based policy allows the {action} action"
+        )
+    if not identity_allows:
+        return f"because no identity-based policy allows the {action} action"
+    return None if allowing else f"because no resource-based policy allows the {action} action"
+
+
+_principal_clients: dict[str, Any] = {}
+
+
+def principal_client(principal: str) -> Any:
+    if principal not in _principal_clients:
+        _principal_clients[principal] = boto3.client(
+            "s3vectors",
+            region_name=REGION,
+            aws_access_key_id=PRINCIPAL_KEYS[principal],
+            aws_secret_access_key="secret",
+        )
+    return _principal_clients[principal]
+
+
+class AccessMachine(S3VectorsMachine):
+    mock_options = {"enforce_access": True}  # noqa: RUF012
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.identity: dict[str, list[dict[str, Any]]] = {}
+        self.bucket_policies: dict[str, list[dict[str, Any]]] = {}
+
+    def create_bucket(self, bucket: str) -> None:
+        existed = bucket in self.buckets
+        super().create_bucket(bucket)
+        if not existed:  # a new bucket has no policy (its namesake's went with it)
+            self.bucket_policies.pop(bucket, None)
+
+    @rule(
+        principal=st.sampled_from(sorted(PRINCIPAL_KEYS)),
+        policy=st.one_of(
+            st.lists(statements(False), min_size=1, max_size=4),
+            # A broad grant narrowed by whatever else is drawn: the allowed side gets its share of steps.
+            st.lists(statements(False), max_size=2).map(lambda rest: [BROAD_GRANT, *rest]),
+        ),
+    )
+    def access_set_identity_policy(self, principal: str, policy: list[dict[str, Any]]) -> None:
+        documents = [{"Version": "2012-10-17", "Statement": policy}] if policy else []
+        self.mock.add_principal(principal, access_key_id=PRINCIPAL_KEYS[principal], policies=documents)
+        self.identity[principal] = policy
+
+    @rule(bucket=st.sampled_from(BUCKETS), policy=st.lists(statements(True), min_size=1, max_size=3))
+    def access_put_bucket_policy(self, bucket: str, policy: list[dict[str, Any]]) -> None:
+        text = json.dumps({"Version": "2012-10-17", "Statement": policy})
+        answer = self.call("put_vector_bucket_policy", vectorBucketName=bucket, policy=text)
+        if bucket not in self.buckets:
+            self.expect_error(answer, Error("NotFoundException", BUCKET_NOT_FOUND))
+        else:
+            self.expect_success(answer)
+            self.bucket_policies[bucket] = policy
+
+    @rule(
+        principal=st.sampled_from(sorted(PRINCIPAL_KEYS)),
+        bucket=rarely(st.just(BUCKETS[0]), st.sampled_from(BUCKETS), 4),
+        index=rarely(st.just(INDEXES[0]), st.sampled_from(INDEXES), 4),
+        operation=st.sampled_from(
+            ["GetIndex", "ListIndexes", "QueryVectors", "ListVectors", "GetVectors", "ListVectorBuckets", "GetPolicy"]
+        ),
+        more=st.booleans(),
+    )
+    def access_principal_reads(self, principal: str, bucket: str, index: str, operation: str, more: bool) -> None:
+        """A read by a principal: allowed or denied as the model decides, then answered as the state says."""
+        if principal not in self.identity:
+            self.access_set_identity_policy(principal, [])
+        model = self.model_index(bucket, index)
+        index_address = {"indexArn": index_arn(bucket, index)}
+        calls: dict[str, tuple[str, dict[str, Any], list[str], str, Error | None]] = {
+            "GetIndex": ("get_index", index_address, ["GetIndex"], index_arn(bucket, index), None),
+            "ListIndexes": (
+                "list_indexes",
+                {"vectorBucketArn": bucket_arn(bucket)},
+                ["ListIndexes"],
+                bucket_arn(bucket),
+                None,
+            ),
+            "QueryVectors": (
+                "query_vectors",
+                {
+                    **index_address,
+                    "topK": 1,
+                    "queryVector": {"float32": [1.0] * (model.dimension if model else 2)},
+                    "returnMetadata": more,
+                },
+                ["QueryVectors", *(["GetVectors"] if more else [])],
+                index_arn(bucket, index),
+                None,
+            ),
+            "ListVectors": (
+                "list_vectors",
+                {**index_address, "returnData": more},
+                ["ListVectors", *(["GetVectors"] if more else [])],
+                index_arn(bucket, index),
+                None,
+            ),
+            "GetVectors": (
+                "get_vectors",
+                {**index_address, "keys": ["a"]},
+                ["GetVectors"],
+                index_arn(bucket, index),
+                None,
+            ),
+            "ListVectorBuckets": ("list_vector_buckets", {}, ["ListVectorBuckets"], "*", None),
+            "GetPolicy": (
+                "get_vector_bucket_policy",
+                {"vectorBucketArn": bucket_arn(bucket)},
+                ["GetVectorBucketPolicy"],
+                bucket_arn(bucket),
+                None,
+            ),
+        }
+        method, params, actions, resource, _ = calls[operation]
+        try:
+            answer: Answer = getattr(principal_client(principal), method)(**params)
+        except ClientError as error:
+            answer = error_of(error)
+        policy = self.bucket_policies.get(bucket, []) if resource != "*" and bucket in self.buckets else []
+        for action in (f"s3vectors:{name}" for name in actions):
+            reason = reference_decision(principal, self.identity[principal], policy, action, resource)
+            if reason is not None:
+                on_resource = f" on resource: {resource}" if resource != "*" else ""
+                message = f"User: {principal} is not authorized to perform: {action}{on_resource} {reason}"
+                event(f"access: denied {reason.split(' policy')[0]}")
+                self.expect_error(answer, Error("AccessDeniedException", message))
+                return
+        event("access: allowed")
+        if operation in ("GetIndex", "QueryVectors", "ListVectors", "GetVectors") and model is None:
+            self.expect_error(answer, Error("NotFoundException", INDEX_NOT_FOUND))
+        elif operation in ("ListIndexes", "GetPolicy") and bucket not in self.buckets:
+            self.expect_error(answer, Error("NotFoundException", BUCKET_NOT_FOUND))
+        elif operation == "GetPolicy" and bucket not in self.bucket_policies:
+            self.expect_error(answer, Error("NotFoundException", POLICY_NOT_FOUND))
+        else:
+            self.expect_success(answer)
+            if operation == "ListVectorBuckets":
+                mine = sorted(self.buckets) if principal.split(":")[4] == ACCOUNT else []
+                assert sorted(b["vectorBucketName"] for b in answer["vectorBuckets"]) == mine
+
+
+AccessMachine.TestCase.settings = settings(
     max_examples=EXAMPLES,
     stateful_step_count=STEPS,
     deadline=None,
@@ -906,4 +1185,4 @@ S3VectorsMachine.TestCase.settings = settings(
 )
 # numpy warnings are errors: a warning inside the mock would otherwise pass unnoticed (pytest -W error users see
 # it as InternalServerException).
-TestS3VectorsStateful = pytest.mark.filterwarnings("error::RuntimeWarning")(S3VectorsMachine.TestCase)
+TestS3VectorsStateful = pytest.mark.filterwarnings("error::RuntimeWarning")(AccessMachine.TestCase)

@@ -19,6 +19,9 @@ from tests.helpers import client_can, error_of
 MISSING_BUCKET = "arn:aws:s3vectors:us-east-1:123456789012:bucket/missing-bucket"
 MISSING_INDEX = f"{MISSING_BUCKET}/index/missing-index"
 MISSING = {"vectorBucketName": "missing-bucket", "indexName": "missing-index"}
+DENY_ALL = (
+    '{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "*", "Resource": "*"}]}'
+)
 WIDE_KEY = "é" * 600  # 600 characters, 1200 UTF-8 bytes: within the model's length, over the service's byte limit
 QUERY = {"indexArn": MISSING_INDEX, "queryVector": {"float32": [1.0, 0.0, 0.0]}, "topK": 1}
 
@@ -101,7 +104,7 @@ CASES = [
         "PutVectorBucketPolicy",
         {"vectorBucketArn": MISSING_BUCKET, "policy": "not a policy"},
         "The policy is not a valid JSON policy document",
-        {"vectorBucketArn": MISSING_BUCKET, "policy": '{"Version": "2012-10-17", "Statement": [{"Effect": "Deny"}]}'},
+        {"vectorBucketArn": MISSING_BUCKET, "policy": DENY_ALL},
         "NotFoundException",
     ),
     Case(

@@ -51,6 +51,7 @@ def mock_s3vectors(
     classic_search_window: int | None = None,
     approximate_above: int | None = DEFAULT_APPROXIMATE_ABOVE,
     enforce_rate_limits: bool = False,
+    enforce_access: bool = False,
 ) -> S3VectorsMock: ...
 
 
@@ -62,6 +63,7 @@ def mock_s3vectors(
     classic_search_window: int | None = None,
     approximate_above: int | None = DEFAULT_APPROXIMATE_ABOVE,
     enforce_rate_limits: bool = False,
+    enforce_access: bool = False,
 ) -> Any:
     """Mock Amazon S3 Vectors.
 
@@ -75,6 +77,7 @@ def mock_s3vectors(
         classic_search_window=classic_search_window,
         approximate_above=approximate_above,
         enforce_rate_limits=enforce_rate_limits,
+        enforce_access=enforce_access,
     )
     if target is None:
         return mock

@@ -33,6 +33,8 @@ STATUS_BY_CODE: dict[str, int] = {
     # What the HTTP layer answers for a request no operation listens at (an empty URI label, such as GET /tags/).
     "UnknownOperationException": 404,
     "MethodNotAllowedException": 405,
+    # Unmodelled too: the SigV4 front door's answer to a credential scope it cannot accept.
+    "InvalidSignatureException": 403,
     # Not the service's: what the mock answers for an operation it does not implement.
     "NotImplemented": 501,
 }
@@ -106,6 +108,12 @@ SYSTEM_TAG_CASE = _aws('Invalid System Tag: {key} must be prefixed with "aws:" i
 BODY_TOO_LARGE = _aws("Request body exceeds max allowed size")
 UNDECODABLE = _aws("UnknownError")
 
+# The SigV4 front door shared by AWS's JSON services, for a credential scope naming no region (code
+# InvalidSignatureException, 403): fsouza/s3-upload-proxy issue 241 (MediaStore, REST-JSON like S3 Vectors:
+# "Credential should be scoped to a valid region, not ''. ") and cognitect-labs/aws-api issue 27 (the same text,
+# trailing space included); aws/aws-sdk-ruby issue 508 and aws/aws-sdk-java issue 1097 (the same form).
+SCOPE_REGION = _aws("Credential should be scoped to a valid region, not '{region}'. ")
+
 # The model's documentation of PutVectorsInput.vectors (ServiceUnavailableException); FarukAda
 # index-create-race.md (InternalServerException on racing creates).
 UNAVAILABLE = _aws("Currently unable to handle the request")
@@ -178,6 +186,20 @@ THROTTLED = _ours("Rate exceeded")
 TIMED_OUT = _ours("Request timed out")
 INJECTED = _ours("{code} injected by s3vectors-mock")
 
+# Access control: IAM's documented form of an AccessDenied message (IAM User Guide, "Troubleshoot access denied
+# error messages": "User: user is not authorized to perform: action on resource: resource because no type policy
+# allows the action action" and "... with an explicit deny in a type policy"); no record shows S3 Vectors' own.
+# Without a resource (ListVectorBuckets) the "on resource" part is left out, as in IAM's examples.
+ACCESS_DENIED_IMPLICIT = _ours(
+    "User: {principal} is not authorized to perform: {action}{on_resource} because no {policy_type} policy allows "
+    "the {action} action"
+)
+ACCESS_DENIED_EXPLICIT = _ours(
+    "User: {principal} is not authorized to perform: {action}{on_resource} with an explicit deny in {article} "
+    "{policy_type} policy"
+)
+ON_RESOURCE = _ours("on resource: {resource}")
+
 # The mock's own answers: an operation it does not implement, and a defect of its own.
 NOT_IMPLEMENTED = _ours("s3vectors-mock does not implement the operation '{operation}'; the call was not sent anywhere")
 INTERNAL_DEFECT = _ours("s3vectors-mock internal error in {operation}: {defect}")
@@ -233,6 +255,21 @@ def conflict(message: str) -> ServiceError:
 
 def quota_exceeded(message: str) -> ServiceError:
     return ServiceError("ServiceQuotaExceededException", message)
+
+
+def access_denied(principal: str, action: str, resource: str, *, explicit: bool, policy_type: str) -> ServiceError:
+    """AccessDeniedException (403) for ``principal`` asking ``action`` on ``resource`` (``*``: no resource)."""
+    on_resource = " " + ON_RESOURCE.format(resource=resource) if resource != "*" else ""
+    if explicit:
+        article = "an" if policy_type[0] in "aeiou" else "a"
+        message = ACCESS_DENIED_EXPLICIT.format(
+            principal=principal, action=action, on_resource=on_resource, article=article, policy_type=policy_type
+        )
+    else:
+        message = ACCESS_DENIED_IMPLICIT.format(
+            principal=principal, action=action, on_resource=on_resource, policy_type=policy_type
+        )
+    return ServiceError("AccessDeniedException", message)
 
 
 def throttled() -> ServiceError:

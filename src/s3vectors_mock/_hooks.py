@@ -17,10 +17,11 @@ too):
 When no mock is active every handler returns None and the client behaves exactly as without this package.
 
 Two more guards, since the mock never needs credentials (its answers are unsigned): an s3vectors client created
-while a mock is active resolves no credentials at all (no credential_process runs, no profile fails the creation),
-and the credential providers that reach the network (the EC2 instance metadata service and the container
-credentials endpoint) find nothing instead of probing, for any client created meanwhile. ``os.environ`` is never
-touched.
+while a mock is active resolves static keys only (given to the session, in the environment, or a profile's keys
+in the shared files: they identify the caller), never a credential_process, SSO or assume-role (see
+_static_credentials); and the credential providers that reach the network (the EC2 instance metadata service and
+the container credentials endpoint) find nothing instead of probing, for any client created meanwhile.
+``os.environ`` is never touched.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ from ._exceptions import S3VectorsMockError
 from ._lazy_body import DECISION_KEY, DeferredBody, InProcessSerializer, WireRequest, read_real_request
 from ._service import ParkedRequest, S3VectorsService
 from ._service_model import SERVICE_NAME, client_model
+from ._static_credentials import static_credentials, static_credentials_async
 
 # Marks a request the mock routes through botocore's send stage; prepared requests keep headers in every botocore.
 TICKET_HEADER = "x-s3vectors-mock-ticket"
@@ -359,7 +361,7 @@ def _no_network_credentials_async(wrapped: Any, instance: Any, args: Any, kwargs
 
 NETWORK_CREDENTIAL_PROVIDERS = ("InstanceMetadataProvider", "ContainerProvider")
 
-# Set while an s3vectors client is created with a mock active: its session then resolves no credentials at all.
+# Set while an s3vectors client is created with a mock active: its session then resolves static keys only.
 _creating_mocked_client: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "s3vectors_mock_creating_client", default=False
 )
@@ -371,9 +373,9 @@ def _creates_mocked_client(args: Any, kwargs: Any) -> bool:
 
 
 def _create_client_without_credentials(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
-    """Create an s3vectors client without resolving credentials while a mock is active, as botocore itself does
-    for an UNSIGNED client: the mock answers it unsigned, so no credential_process runs and no profile whose
-    credentials cannot be had here (credential_source = Ec2InstanceMetadata) fails the creation."""
+    """Create an s3vectors client with static credentials only while a mock is active: the mock answers it
+    unsigned, so no credential_process runs and no profile whose credentials cannot be had here
+    (credential_source = Ec2InstanceMetadata) fails the creation, yet its keys still say who calls."""
     if not _creates_mocked_client(args, kwargs):
         return wrapped(*args, **kwargs)
     token = _creating_mocked_client.set(True)
@@ -384,8 +386,9 @@ def _create_client_without_credentials(wrapped: Any, instance: Any, args: Any, k
 
 
 def _session_credentials(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
-    # Not cached on the session when skipped: its other clients resolve credentials as usual.
-    return None if _creating_mocked_client.get() else wrapped(*args, **kwargs)
+    # Static keys only (they identify the caller); not cached on the session, whose other clients resolve
+    # credentials as usual.
+    return static_credentials(instance) if _creating_mocked_client.get() else wrapped(*args, **kwargs)
 
 
 async def _create_client_without_credentials_async(wrapped: Any, args: Any, kwargs: Any) -> Any:
@@ -403,7 +406,7 @@ def _aio_create_client(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> A
 
 
 def _aio_session_credentials(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
-    return _nothing() if _creating_mocked_client.get() else wrapped(*args, **kwargs)
+    return static_credentials_async(instance) if _creating_mocked_client.get() else wrapped(*args, **kwargs)
 
 
 def install() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import inspect
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -38,6 +38,7 @@ class S3VectorsMock:
         classic_search_window: int | None = None,
         approximate_above: int | None = DEFAULT_APPROXIMATE_ABOVE,
         enforce_rate_limits: bool = False,
+        enforce_access: bool = False,
     ) -> None:
         """See :class:`s3vectors_mock.Options` for what each option does; invalid values raise at once."""
         self._options = Options(
@@ -45,6 +46,7 @@ class S3VectorsMock:
             classic_search_window=classic_search_window,
             approximate_above=approximate_above,
             enforce_rate_limits=enforce_rate_limits,
+            enforce_access=enforce_access,
         )
         self._service_instance: S3VectorsService | None = None
         self._depth = 0
@@ -99,7 +101,8 @@ class S3VectorsMock:
         return self._depth > 0
 
     def reset(self) -> None:
-        """Drop every bucket, index, vector, policy and tag, the call log and any injected faults."""
+        """Drop every bucket, index, vector, policy and tag, the call log, the least-privilege record and any
+        injected faults. Registered principals stay (they are configuration, like ``account_id``)."""
         if self._service_instance is not None:
             self._service.reset()
 
@@ -157,6 +160,26 @@ class S3VectorsMock:
         ``boto3.client("s3vectors").exceptions``, e.g. ``ValidationException``).
         """
         self._service.seed(index_arn, keys, vectors, metadata)
+
+    # ---- access control ---------------------------------------------------------------------------------------
+
+    def add_principal(self, arn: str, *, access_key_id: str, policies: Iterable[str | Mapping[str, Any]] = ()) -> None:
+        """Register the IAM role or user ``arn`` (``arn:aws:iam::ACCOUNT:role/NAME`` or ``:user/PATH/NAME``): calls
+        signed with ``access_key_id`` are made by it, in the account of its ARN, under ``policies`` (its
+        identity-based policies: dicts or JSON texts). Registering the same ARN again replaces its key and
+        policies. Raises ValueError for an invalid ARN or policy, or a key another principal already has.
+
+        Any other access key acts as its account's root user. Policies are evaluated with ``enforce_access=True``.
+        """
+        self._service.principals.add(arn, access_key_id, policies)
+
+    def required_policy(self) -> dict[str, Any]:
+        """The least-privilege identity-based policy for the calls this mock answered (since the last
+        :meth:`reset`): exactly the actions each resource needed, denied and failed calls included, one statement
+        per resource, sorted. Enforcement need not be on."""
+        from .access.ledger import policy_document
+
+        return policy_document(self._service.ledger.pairs())
 
     # ---- for the class decorator ------------------------------------------------------------------------------
 

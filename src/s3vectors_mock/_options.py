@@ -22,12 +22,17 @@ class Options:
 
     ``enforce_rate_limits``: apply the service's per-index write limits (1,000 requests/s and 2,500 vectors/s for
     PutVectors and DeleteVectors together) with TooManyRequestsException, through botocore's retries.
+
+    ``enforce_access``: decide every call as IAM would, from the caller's identity-based policies (principals
+    registered with ``add_principal``; any other access key is its account's root) and the vector bucket's
+    policy, answering AccessDeniedException (403) when they do not allow it.
     """
 
     account_id: str = DEFAULT_ACCOUNT_ID
     classic_search_window: int | None = None
     approximate_above: int | None = DEFAULT_APPROXIMATE_ABOVE
     enforce_rate_limits: bool = False
+    enforce_access: bool = False
 
     def __post_init__(self) -> None:
         if not (isinstance(self.account_id, str) and len(self.account_id) == 12 and self.account_id.isdigit()):
@@ -36,6 +41,8 @@ class Options:
         _check_count("approximate_above", self.approximate_above, minimum=0)
         if not isinstance(self.enforce_rate_limits, bool):
             raise TypeError(f"enforce_rate_limits must be True or False, got {self.enforce_rate_limits!r}")
+        if not isinstance(self.enforce_access, bool):
+            raise TypeError(f"enforce_access must be True or False, got {self.enforce_access!r}")
 
 
 def _check_count(name: str, value: int | None, *, minimum: int) -> None:

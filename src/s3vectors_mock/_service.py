@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from botocore.model import ServiceModel
 
+from ._arns import partition_of
 from ._calls import CallLog, CallRecord
 from ._client_view import as_client_sees
 from ._errors import ServiceError, internal_error, journal_failed
@@ -26,7 +27,11 @@ from ._options import Options
 from ._rates import RATE_LIMITED_OPERATIONS
 from ._store import Backend, fixed_clock, now
 from ._wire import JSONEncode, WireAnswer, to_json, wire_answer, wire_error
+from .access.evaluation import Requester
+from .access.ledger import RUN_LEDGER, Ledger
+from .access.principals import PrincipalRegistry, root_arn
 from .operations import dispatch
+from .operations._authorize import asked
 from .operations._request import Params, Request
 
 if TYPE_CHECKING:
@@ -59,12 +64,14 @@ class Caller(NamedTuple):
 
     ``access_key`` is the access key id the request was signed with (None when unsigned or unknown); it is what
     identifies the principal, the same way in-process and over HTTP (see :meth:`S3VectorsService.identify`).
+    ``principal`` is the ARN of the registered IAM role or user that key belongs to (None: the account's root).
     """
 
     account: str
     region: str
     client: ServiceModel
     access_key: str | None = None
+    principal: str | None = None
 
 
 def account_for_key(access_key: str | None, default_account: str) -> str:
@@ -109,15 +116,20 @@ class S3VectorsService:
         self._parked_lock = threading.Lock()
         # Set while the state is kept in a state directory: every change is recorded there before it is answered.
         self.journal: Journal | None = None
+        # Configuration, like the options: principals survive reset(). What the calls asked for does not.
+        self.principals = PrincipalRegistry()
+        self.ledger = Ledger()
 
     def reset(self) -> None:
-        """Drop every bucket, index, vector, policy and tag, the call log, injected faults and parked requests."""
+        """Drop every bucket, index, vector, policy and tag, the call log, what the calls asked for (the
+        least-privilege policy), injected faults and parked requests. Registered principals stay."""
         with self.backend.lock:
             self.backend.reset()
             if self.journal is not None:
                 self.journal.reset()
         self.faults.clear()
         self.calls.clear()
+        self.ledger.clear()
         with self._parked_lock:
             self._parked.clear()
 
@@ -150,8 +162,29 @@ class S3VectorsService:
 
     def identify(self, access_key: str | None, region: str, client: ServiceModel) -> Caller:
         """The caller of a request signed with ``access_key`` (None: unsigned), by one rule for every front end:
-        a 12-digit access key id is its own account; any other key, or none, acts in the mock's ``account_id``."""
+        the key of a registered principal is that role or user, in the account of its ARN; any other key is its
+        account's root user, where a 12-digit key is its own account and any other key, or none, acts in the
+        mock's ``account_id``."""
+        principal = self.principals.by_access_key(access_key)
+        if principal is not None:
+            return Caller(principal.account, region, client, access_key, principal.arn)
         return Caller(account_for_key(access_key, self.options.account_id), region, client, access_key)
+
+    def _requester(self, caller: Caller) -> Requester:
+        principal = self.principals.by_arn(caller.principal) if caller.principal is not None else None
+        if principal is not None:
+            return Requester(principal.arn, principal.account, principal.policies)
+        return Requester(root_arn(caller.account, partition_of(caller.region)), caller.account, None)
+
+    def _record_asked(self, request: Request, operation: str, params: Params) -> None:
+        """Note what the call asks for, for the least-privilege policy: every call, denied and failed ones too,
+        as long as its resource can be read from it (an unknown operation or an unreadable name asks nothing)."""
+        try:
+            wanted = asked(request, operation, params)
+        except Exception:  # whatever the request lacks (a member, a valid name), the call itself reports it
+            return
+        self.ledger.record(wanted.actions, wanted.resource)
+        RUN_LEDGER.record(wanted.actions, wanted.resource)
 
     # ---- answering ----------------------------------------------------------------------------------------------
 
@@ -162,8 +195,10 @@ class S3VectorsService:
         traceback in the caller's code.
         """
         request = Request(self.backend, self.options, caller.account, caller.region, caller.client)
+        self._record_asked(request, operation, params)
+        requester = self._requester(caller) if self.options.enforce_access else None
         try:
-            response = self._dispatch(request, operation, params, body_size, caller)
+            response = self._dispatch(request, operation, params, body_size, caller, requester)
         except ServiceError as error:
             self.calls.append(CallRecord(operation, params, caller.region, error.code, account=caller.account))
             raise
@@ -176,14 +211,22 @@ class S3VectorsService:
         self.calls.append(CallRecord(operation, params, caller.region, account=caller.account))
         return as_client_sees(operation, response, caller.client)
 
-    def _dispatch(self, request: Request, operation: str, params: Params, body_size: int, caller: Caller) -> Params:
+    def _dispatch(
+        self,
+        request: Request,
+        operation: str,
+        params: Params,
+        body_size: int,
+        caller: Caller,
+        requester: Requester | None,
+    ) -> Params:
         journal = self.journal
         if journal is None or operation not in MUTATING_OPERATIONS:
-            return dispatch(request, operation, params, body_size)
+            return dispatch(request, operation, params, body_size, requester)
         # One hold of the lock from the change to its record, so that the journal's order is the order of the
         # changes; the clock is fixed first so that the record carries the creation time the operation used.
         with self.backend.lock, fixed_clock(now()) as moment:
-            response = dispatch(request, operation, params, body_size)
+            response = dispatch(request, operation, params, body_size, requester)
             try:
                 journal.request(operation, params, caller, moment)
             except OSError as error:
@@ -199,6 +242,8 @@ class S3VectorsService:
         JSON body of a success (the HTTP server passes a faster encoder than the standard library's)."""
         fault = self.faults.take_error(operation)
         if fault is not None:
+            request = Request(self.backend, self.options, caller.account, caller.region, caller.client)
+            self._record_asked(request, operation, params)
             self.calls.append(
                 CallRecord(operation, params, caller.region, fault.code, account=caller.account, injected=True)
             )

@@ -31,8 +31,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         f"{MARKER}(account_id='123456789012', classic_search_window=None, approximate_above=500000, "
-        "enforce_rate_limits=False): run the test inside an active s3vectors mock with these options "
-        "(closest marker wins: test over class over module)",
+        "enforce_rate_limits=False, enforce_access=False): run the test inside an active s3vectors mock with these "
+        "options (closest marker wins: test over class over module)",
     )
 
 
@@ -127,3 +127,63 @@ def s3vectors_server(s3vectors_mock: S3VectorsMock) -> Iterator[ServerHandle]:
     CLI and subprocesses; stopped after the test. Needs the ``server`` extra."""
     with s3vectors_mock.serve() as server:
         yield server
+
+
+# ---- --s3vectors-policy: the least-privilege policy of the whole run (issue 18) ---------------------------------
+# Every mock of a process records what its calls asked for in access.ledger.RUN_LEDGER. Under xdist each worker
+# hands its pairs to the controller through ``workeroutput``; the controller merges them as workers finish and
+# writes one policy at the end of the session.
+
+POLICY_OPTION = "--s3vectors-policy"
+_WORKER_KEY = "s3vectors_policy_pairs"
+_merged_pairs = pytest.StashKey[set[tuple[str, str]]]()  # on the controller: the workers' pairs
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.getgroup("s3vectors").addoption(
+        POLICY_OPTION,
+        dest="s3vectors_policy",
+        metavar="PATH",
+        default=None,
+        help="write the least-privilege IAM policy the whole run needed (every test's s3vectors calls, all xdist "
+        "workers merged) to PATH as JSON",
+    )
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if session.config.getoption("s3vectors_policy", None) is not None:  # xdist workers get the option too
+        from .access.ledger import RUN_LEDGER
+
+        RUN_LEDGER.enabled = True
+
+
+def _run_pairs() -> set[tuple[str, str]]:
+    from .access.ledger import RUN_LEDGER
+
+    return set(RUN_LEDGER.pairs())
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    pairs = getattr(node, "workeroutput", {}).get(_WORKER_KEY)
+    if pairs:
+        node.config.stash.setdefault(_merged_pairs, set()).update(tuple(pair) for pair in pairs)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    config = session.config
+    path = config.getoption("s3vectors_policy", None)
+    if path is None:
+        return
+    workeroutput = getattr(config, "workeroutput", None)
+    if workeroutput is not None:  # an xdist worker: the controller writes the file
+        workeroutput[_WORKER_KEY] = sorted(_run_pairs())
+        return
+    import json
+    from pathlib import Path
+
+    from .access.ledger import policy_document
+
+    merged: set[tuple[str, str]] = config.stash.get(_merged_pairs, set())
+    pairs = _run_pairs() | merged
+    Path(path).write_text(json.dumps(policy_document(pairs), indent=2) + "\n")

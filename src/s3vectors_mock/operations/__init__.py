@@ -10,7 +10,9 @@ from collections.abc import Callable
 from .._errors import BODY_TOO_LARGE, not_implemented, validation_error
 from .._service_model import operation_names
 from .._validation import validate_request
+from ..access.evaluation import Requester
 from . import buckets, indexes, policies, query, tags, text_config, vectors
+from ._authorize import asked, authorize
 from ._request import Params, Request
 
 Operation = Callable[[Request, Params], Params]
@@ -42,7 +44,9 @@ OPERATIONS: dict[str, Operation] = {
 }
 
 
-def dispatch(request: Request, operation: str, params: Params, body_size: int = 0) -> Params:
+def dispatch(
+    request: Request, operation: str, params: Params, body_size: int = 0, requester: Requester | None = None
+) -> Params:
     """Run one operation as the service would, raising :class:`ServiceError` for every failure.
 
     One order of checks for every operation, as the service validates a request before it looks anything up:
@@ -52,6 +56,11 @@ def dispatch(request: Request, operation: str, params: Params, body_size: int = 
     ValidationException, never a NotFoundException. Nothing is changed before every check has passed, and each
     operation runs under the backend's lock, so a failed request changes nothing and concurrent requests behave
     as some serial order of them.
+
+    With a ``requester`` (access enforced), the caller's right to the request is decided once the request's shape
+    is known to be valid (the model's constraints, and the names or ARNs it addresses) and before the operation's
+    own rules or any lookup: an unauthorized caller learns nothing of what exists (AccessDeniedException whether
+    or not the resource does) and changes nothing.
     """
     handler = OPERATIONS.get(operation)
     if handler is None or operation not in operation_names():
@@ -59,5 +68,8 @@ def dispatch(request: Request, operation: str, params: Params, body_size: int = 
     if body_size > MAX_BODY_BYTES:
         raise validation_error(BODY_TOO_LARGE)
     validate_request(operation, params)
+    wanted = asked(request, operation, params) if requester is not None else None
     with request.backend.lock:
+        if requester is not None and wanted is not None:
+            authorize(request, wanted, requester)
         return handler(request, params)

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import json
-
 from .._errors import INVALID_POLICY, POLICY_NOT_FOUND, not_found, validation_error
+from ..access.policies import PolicyError, parse_policy
 from ._request import Params, Request
 from ._resolve import bucket_address, find_bucket
 
 
 def _check_policy_document(policy: str) -> None:
+    # The grammar of a resource-based policy (the parser access control evaluates it with).
     try:
-        document = json.loads(policy)
-    except (ValueError, RecursionError):
-        # RecursionError: nested too deep for Python's parser; no policy document is anywhere near that deep.
+        parse_policy(policy, resource_based=True)
+    except PolicyError:
         raise validation_error(INVALID_POLICY, "policy") from None
-    statements = document.get("Statement") if isinstance(document, dict) else None
-    if not isinstance(statements, (list, dict)) or not statements:
-        raise validation_error(INVALID_POLICY, "policy")
 
 
 def put_vector_bucket_policy(request: Request, params: Params) -> Params:

@@ -138,7 +138,10 @@ class S3VectorsApp:
         except RequestError as error:
             return _request_error(error)
         declared, authorization = _framing_and_signature(scope)
-        access_key, region = signed_scope(authorization, query)
+        try:
+            access_key, region = signed_scope(authorization, query)
+        except RequestError as error:  # a scope no region has: refused before anything is read or logged
+            return _request_error(error)
         caller = self.service.identify(access_key, region, self._model)
         body, size = await _read_body(receive, declared)
         delay = self.service.take_latency(route.name)

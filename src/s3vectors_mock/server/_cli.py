@@ -44,6 +44,11 @@ def _parser() -> argparse.ArgumentParser:
         help="account of callers whose access key id is not 12 digits (default %(default)s)",
     )
     serve.add_argument(
+        "--enforce-access",
+        action="store_true",
+        help="decide every call from identity and bucket policies as IAM does (AccessDeniedException otherwise)",
+    )
+    serve.add_argument(
         "--state-dir",
         type=Path,
         metavar="DIR",
@@ -58,7 +63,7 @@ def serve(args: argparse.Namespace) -> int:
 
     try:
         check_web_stack()  # before the state directory is touched
-        options = Options(account_id=args.account_id)
+        options = Options(account_id=args.account_id, enforce_access=args.enforce_access)
     except (ImportError, ValueError) as error:
         print(f"s3vectors-mock: {error}", file=sys.stderr)
         return 2
