@@ -20,6 +20,7 @@ from ._calls import CallLog, CallRecord
 from ._client_view import as_client_sees
 from ._errors import ServiceError, internal_error
 from ._faults import Faults
+from ._float_lists import reading
 from ._options import Options
 from ._rates import RATE_LIMITED_OPERATIONS
 from ._store import Backend
@@ -104,16 +105,17 @@ class S3VectorsService:
         traceback in the caller's code.
         """
         request = Request(self.backend, self.options, caller.account, caller.region, caller.client)
-        try:
-            response = dispatch(request, operation, params, body_size)
-        except ServiceError as error:
-            self.calls.append(CallRecord(operation, params, caller.region, error.code))
-            raise
-        except Exception as bug:
-            logger.exception("s3vectors-mock failed on %s", operation)
-            self.calls.append(CallRecord(operation, params, caller.region, "InternalServerException"))
-            raise internal_error(operation, bug) from bug
-        self.calls.append(CallRecord(operation, params, caller.region))
+        with reading():  # the request's vector data is read once, for every stage (_float_lists)
+            try:
+                response = dispatch(request, operation, params, body_size)
+            except ServiceError as error:
+                self.calls.append(CallRecord(operation, params, caller.region, error.code))
+                raise
+            except Exception as bug:
+                logger.exception("s3vectors-mock failed on %s", operation)
+                self.calls.append(CallRecord(operation, params, caller.region, "InternalServerException"))
+                raise internal_error(operation, bug) from bug
+            self.calls.append(CallRecord(operation, params, caller.region))
         return as_client_sees(operation, response, caller.client)
 
     def answer_on_wire(

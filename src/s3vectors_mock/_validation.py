@@ -25,6 +25,7 @@ from ._errors import (
     undecodable,
     violation,
 )
+from ._float_lists import plain_numbers
 from ._service_model import operation_model
 
 
@@ -96,19 +97,6 @@ def _type_ok(shape: Shape, value: Any) -> bool:
     return True
 
 
-_PLAIN_NUMBERS = frozenset({float, int})
-
-
-def _all_numbers(values: Any) -> bool:
-    """Whether every item is a plain float or int, in one C pass over the types (no call per item).
-
-    Booleans are not numbers here: botocore's own validation lets them through (``bool`` is an ``int``), but its
-    serializer writes JSON ``true``/``false``, which the service cannot read as a float. Items of other types,
-    subclasses included, get the per-item check.
-    """
-    return set(map(type, values)) <= _PLAIN_NUMBERS
-
-
 def _check_size(shape: Shape, value: Any, path: str, out: _Violations) -> None:
     if _outside(shape, len(value)):
         out.add(violation(path, _describe_bounds(shape, "have length "), size=len(value)))
@@ -141,8 +129,8 @@ def _check(shape: Shape, value: Any, path: str, out: _Violations) -> None:
                 _check(member_shape, member_value, f"{path}/{name}", out)
     elif isinstance(shape, ListShape):
         _check_size(shape, value, path, out)
-        if shape.member.type_name in ("float", "double") and _all_numbers(value):
-            return  # vector data: hundreds of floats, checked in one C loop rather than one call each
+        if shape.member.type_name in ("float", "double") and plain_numbers(value):
+            return  # vector data: hundreds of floats, checked in bulk (_float_lists) rather than one call each
         for position, item in enumerate(value):
             _check(shape.member, item, f"{path}/{position}", out)
     elif isinstance(shape, MapShape):

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .._errors import BODY_TOO_LARGE, not_implemented, validation_error
+from .._float_lists import read_request
 from .._service_model import operation_names
 from .._validation import validate_request
 from . import buckets, indexes, policies, query, tags, text_config, vectors
@@ -58,6 +59,8 @@ def dispatch(request: Request, operation: str, params: Params, body_size: int = 
         raise not_implemented(operation)
     if body_size > MAX_BODY_BYTES:
         raise validation_error(BODY_TOO_LARGE)
+    if operation == "PutVectors":
+        read_request(params)  # every vector of the request read at once, for the checks and stages that follow
     validate_request(operation, params)
     with request.backend.lock:
         return handler(request, params)

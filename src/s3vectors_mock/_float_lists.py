@@ -1,0 +1,168 @@
+"""The vector data of one request, read once: every float list of a PutVectors request converted by one numpy call.
+
+A PutVectors request of 500 × 1024 carries half a million Python floats, and several stages look at them: the
+model's type checks (numbers, not booleans or strings), the records' float32 conversion and the call log's compact
+copy. Each used to walk every float in Python-level C loops of its own (~7 ms each for that request). Now the
+service reads a request's lists once, when it starts answering it (:func:`reading`), and every later stage of the
+same request asks this module instead.
+
+One numpy call decides both the values and the types: ``np.asarray`` without a dtype gives a float or integer matrix
+only when every item is a real number of a plain numeric type and every list has the same length; a string, None,
+a Decimal, a huge integer or a nested list makes it fail or give another dtype, and then each stage does its own
+exact, slow checks as before. The one type numpy merges silently is ``bool`` (``True`` reads as 1.0), which the
+service cannot read as a float: a list holding a 0 or a 1 somewhere gets the exact type check, and the cost is paid
+only by those lists.
+
+A reading lasts for one request (a context variable set by :func:`reading`); it holds the lists it read, so their
+ids cannot be reused by other objects while it lasts. Outside a reading every question is answered the slow way.
+"""
+
+from __future__ import annotations
+
+import array
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+Doubles = npt.NDArray[np.float64]
+Float32 = npt.NDArray[np.float32]
+_PLAIN_NUMBERS = frozenset({float, int})
+
+
+class _Block:
+    """Lists read together by one numpy call: their doubles, and their float32 form once someone asks for it."""
+
+    def __init__(self, rows: Sequence[Any], read: Doubles) -> None:
+        self.rows = rows  # held, so that the lists' ids stay theirs while the reading lasts
+        self.doubles = read
+        self._float32: Float32 | None = None
+
+    def float32(self) -> Float32:
+        if self._float32 is None:
+            with np.errstate(over="ignore"):  # beyond the float32 range: infinity, as the service reads it
+                self._float32 = self.doubles.astype(np.float32)
+        return self._float32
+
+
+class _Reading:
+    """What one request's lists read as: each list's id → (the list, its block, its row in the block)."""
+
+    def __init__(self) -> None:
+        self.rows: dict[int, tuple[Any, _Block, int]] = {}
+
+    def find(self, values: Any) -> tuple[_Block, int] | None:
+        found = self.rows.get(id(values))
+        return (found[1], found[2]) if found is not None and found[0] is values else None
+
+
+_current: ContextVar[_Reading | None] = ContextVar("s3vectors_mock_float_lists", default=None)
+
+
+def plain_numbers(values: Any) -> bool:
+    """Whether every item is a plain float or int (booleans are not numbers here: botocore writes them as JSON
+    ``true``/``false``, which the service cannot read as a float). Items of other types get callers' exact checks."""
+    current = _current.get()
+    if current is not None and current.find(values) is not None:
+        return True
+    return set(map(type, values)) <= _PLAIN_NUMBERS
+
+
+def read_rows(rows: Sequence[Any]) -> Doubles | None:
+    """Lists of plain numbers of one length as a float64 matrix (one numpy call), or None when any list is not
+    one (then callers check and convert each list the exact way).
+
+    Within a reading, the lists are remembered: :func:`plain_numbers`, :func:`float32_rows` and :func:`compact_copy`
+    answer for them without looking at their items again.
+    """
+    if not rows or not all(type(row) is list for row in rows):
+        return None
+    try:
+        read = np.asarray(rows)
+    except (ValueError, TypeError, OverflowError):  # lists of different lengths, or items numpy cannot merge
+        return None
+    if read.ndim != 2 or read.dtype.kind not in "fiu":
+        return None
+    if read.dtype != np.float64:
+        if read.dtype.kind == "f":  # items of numpy float types: the exact checks decide
+            return None
+        read = read.astype(np.float64)  # integers: rounded to the nearest double, as the service reads them
+    # Booleans read as 0.0 and 1.0: only lists holding those values need their types checked one by one.
+    suspects = np.flatnonzero(((read == 0.0) | (read == 1.0)).any(axis=1))
+    for position in suspects.tolist():
+        if not set(map(type, rows[position])) <= _PLAIN_NUMBERS:
+            return None
+    current = _current.get()
+    if current is not None:
+        block = _Block(rows, read)
+        for position, row in enumerate(rows):
+            current.rows[id(row)] = (row, block, position)
+    return read
+
+
+def _located(rows: Sequence[Any]) -> tuple[_Block, list[int]] | None:
+    current = _current.get()
+    if current is None or not rows:
+        return None
+    block: _Block | None = None
+    positions = []
+    for row in rows:
+        found = current.find(row)
+        if found is None or (block is not None and found[0] is not block):
+            return None
+        block = found[0]
+        positions.append(found[1])
+    assert block is not None
+    return block, positions
+
+
+def float32_rows(rows: Sequence[Any]) -> Float32 | None:
+    """Lists read together in this request as one float32 matrix (the block itself when they are all of it, in
+    order: no copy), or None when they were not (or outside a reading)."""
+    located = _located(rows)
+    if located is None:
+        return None
+    block, positions = located
+    matrix = block.float32()
+    if positions == list(range(len(matrix))):
+        return matrix
+    return matrix[positions]
+
+
+def compact_copy(values: Any) -> array.array[float] | None:
+    """A list read in this request as the call log's compact copy (``array("f")``), without looking at its items."""
+    current = _current.get()
+    found = current.find(values) if current is not None else None
+    if found is None:
+        return None
+    block, position = found
+    return array.array("f", block.float32()[position].tobytes())
+
+
+def read_request(params: dict[str, Any]) -> None:
+    """Read the vector data of a PutVectors request's records at once (records of unexpected shapes, which the
+    model's checks refuse, are left to those checks)."""
+    records = params.get("vectors")
+    if not isinstance(records, list):
+        return
+    rows = []
+    for record in records:
+        data = record.get("data") if type(record) is dict else None
+        values = data.get("float32") if type(data) is dict else None
+        if values is None:
+            return
+        rows.append(values)
+    read_rows(rows)
+
+
+@contextmanager
+def reading() -> Iterator[None]:
+    """A scope for one request: lists read inside it are remembered until it ends."""
+    token = _current.set(_Reading())
+    try:
+        yield
+    finally:
+        _current.reset(token)
