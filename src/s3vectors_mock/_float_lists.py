@@ -65,10 +65,14 @@ _current: ContextVar[_Reading | None] = ContextVar("s3vectors_mock_float_lists",
 def plain_numbers(values: Any) -> bool:
     """Whether every item is a plain float or int (booleans are not numbers here: botocore writes them as JSON
     ``true``/``false``, which the service cannot read as a float). Items of other types get callers' exact checks."""
+    return was_read(values) or set(map(type, values)) <= _PLAIN_NUMBERS
+
+
+def was_read(values: Any) -> bool:
+    """Whether a list was read in this request (so it holds only floats and integers below 2**64: numpy reads a
+    larger integer as an object)."""
     current = _current.get()
-    if current is not None and current.find(values) is not None:
-        return True
-    return set(map(type, values)) <= _PLAIN_NUMBERS
+    return current is not None and current.find(values) is not None
 
 
 def read_rows(rows: Sequence[Any]) -> Doubles | None:

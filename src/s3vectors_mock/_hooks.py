@@ -182,7 +182,9 @@ class _Answering:
             ticket = service.park(ParkedRequest(operation, api_params, caller, len(body)))
             params.setdefault("headers", {})[TICKET_HEADER] = ticket
             return None
-        size = body_size(body, MAX_BODY_BYTES)
+
+        def size() -> int:  # measured by the service once it has read the request's vector data
+            return body_size(body, MAX_BODY_BYTES)
 
         def answer() -> Any:
             try:

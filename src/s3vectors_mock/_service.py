@@ -12,6 +12,7 @@ import logging
 import secrets
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from botocore.model import ServiceModel
@@ -98,10 +99,13 @@ class S3VectorsService:
 
     # ---- answering ----------------------------------------------------------------------------------------------
 
-    def answer(self, operation: str, params: Params, caller: Caller, *, body_size: int = 0) -> Params:
+    def answer(
+        self, operation: str, params: Params, caller: Caller, *, body_size: int | Callable[[], int] = 0
+    ) -> Params:
         """The service's answer to one request, as the caller's client parses it, or the ServiceError it sends.
 
-        Every outcome is logged. A defect of the mock becomes the service's InternalServerException, never a
+        ``body_size`` may be a function measuring it, called once the request's vector data is read. Every outcome
+        is logged. A defect of the mock becomes the service's InternalServerException, never a
         traceback in the caller's code.
         """
         request = Request(self.backend, self.options, caller.account, caller.region, caller.client)

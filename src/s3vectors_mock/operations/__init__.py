@@ -43,7 +43,7 @@ OPERATIONS: dict[str, Operation] = {
 }
 
 
-def dispatch(request: Request, operation: str, params: Params, body_size: int = 0) -> Params:
+def dispatch(request: Request, operation: str, params: Params, body_size: int | Callable[[], int] = 0) -> Params:
     """Run one operation as the service would, raising :class:`ServiceError` for every failure.
 
     One order of checks for every operation, as the service validates a request before it looks anything up:
@@ -57,10 +57,11 @@ def dispatch(request: Request, operation: str, params: Params, body_size: int = 
     handler = OPERATIONS.get(operation)
     if handler is None or operation not in operation_names():
         raise not_implemented(operation)
-    if body_size > MAX_BODY_BYTES:
-        raise validation_error(BODY_TOO_LARGE)
     if operation == "PutVectors":
         read_request(params)  # every vector of the request read at once, for the checks and stages that follow
+    # A size measured lazily (in-process calls bound it from the parameters) is measured after that reading.
+    if (body_size() if callable(body_size) else body_size) > MAX_BODY_BYTES:
+        raise validation_error(BODY_TOO_LARGE)
     validate_request(operation, params)
     with request.backend.lock:
         return handler(request, params)
