@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import itertools
 import multiprocessing
 import os
 import pathlib
@@ -441,6 +442,112 @@ def approximate_run(family: str, count: int, dimension: int) -> dict[str, Any]:
     return result
 
 
+def growth_run(start: int, end: int, dimension: int, steps: int) -> dict[str, Any]:
+    """Load ``start`` clustered vectors, let the IVF index be built, then grow the index to ``end`` in ``steps``
+    bulk loads with queries between them (every query timed: the retrains run in the background meanwhile); then
+    the recall and the typical time of the approximate answers, and the exact query time on the same data."""
+    from s3vectors_mock.engine.ann import WARM_UP_QUERIES
+
+    rng = np.random.default_rng(15)
+    data = clustered(rng, end, dimension)
+    queries = clustered(rng, WARM_UP_QUERIES + 100, dimension)
+    warm, measured = queries[:WARM_UP_QUERIES].tolist(), queries[WARM_UP_QUERIES:]
+    measured_lists = measured.tolist()
+    keys = [f"k{i}" for i in range(end)]
+    result: dict[str, Any] = {}
+    with mock_s3vectors(approximate_above=100_000) as m:
+        client = boto3.client("s3vectors", region_name=REGION)
+        arn = setup_index(client, dimension)
+        m.load_vectors(arn, keys[:start], data[:start])
+        latencies: list[float] = []
+
+        def timed(q: list[float]) -> list[int]:
+            started = time.perf_counter()
+            hits = client.query_vectors(indexArn=arn, topK=10, queryVector={"float32": q})["vectors"]
+            latencies.append(time.perf_counter() - started)
+            return [int(hit["key"][1:]) for hit in hits]
+
+        for q in warm:
+            timed(q)
+        backend = m._service.backend
+        table = backend.namespace("123456789012", REGION).buckets["bench-bucket"].indexes["bench-index"].table
+        search = table.approximate("cosine")
+        search.wait()
+        bounds = np.linspace(start, end, steps + 1).astype(int)
+        asked = 0
+        for low, high in itertools.pairwise(bounds):
+            m.load_vectors(arn, keys[low:high], data[low:high])
+            for _ in range(20):  # queries while the index grows (and retrains)
+                timed(measured_lists[asked % 100])
+                asked += 1
+        while not search.wait(timeout=0):
+            timed(measured_lists[asked % 100])
+            asked += 1
+        result["during"] = list(latencies)
+        first = len(latencies)
+        found = [timed(q) for q in measured_lists]
+        result["typical"] = statistics.median(latencies[first:])
+        result["builds"] = search.builds
+        index = search.index
+        result["mode"] = f"IVF {index.lists} lists, nprobe {index.nprobe}" if index is not None else "exact"
+        del table, search, index
+        m.reset()
+    gc.collect()
+    with mock_s3vectors(approximate_above=None) as m:
+        client = boto3.client("s3vectors", region_name=REGION)
+        arn = setup_index(client, dimension)
+        m.load_vectors(arn, keys, data)
+        exact_times = []
+        for q in measured_lists[:30]:
+            started = time.perf_counter()
+            client.query_vectors(indexArn=arn, topK=10, queryVector={"float32": q})
+            exact_times.append(time.perf_counter() - started)
+        result["exact"] = statistics.median(exact_times)
+        m.reset()
+    truth = true_neighbours(data, measured, 10)
+    result["recall"] = statistics.mean(len(set(f) & t) / 10 for f, t in zip(found, truth))
+    return result
+
+
+def growth(quick: bool) -> list[Row]:
+    """An index that grows 5× after its IVF index was built: recall, speed, and the worst query during retrains."""
+    rows: list[Row] = []
+    sizes = [(110_000, 330_000)] if quick else [(150_000, 750_000)]
+    if os.environ.get("BENCH_GROWTH_LARGE"):  # 600k → 3M: ~3 GB and many minutes, on request
+        sizes.append((600_000, 3_000_000))
+    for start, end in sizes:
+        run = growth_run(start, end, 128, steps=8)
+        label = f"{start:,} → {end:,} clustered × 128"
+        rows.append(
+            (
+                "15a",
+                f"recall@10 after growth {label} (approximate above 100,000)",
+                run["recall"],
+                "≥ 0.95",
+                f"{run['mode']}; {run['builds']} builds",
+            )
+        )
+        rows.append(
+            (
+                "15b",
+                f"exact query time ÷ typical approximate query time after growth {label}",
+                run["exact"] / run["typical"],
+                "≥ 10",
+                f"{run['exact'] * 1e3:.1f} ms vs {run['typical'] * 1e3:.2f} ms",
+            )
+        )
+        rows.append(
+            (
+                "15c",
+                f"worst single query during growth and retrains ÷ exact query time, {label}",
+                max(run["during"]) / run["exact"],
+                "≤ 10",
+                f"{max(run['during']) * 1e3:.1f} ms vs {run['exact'] * 1e3:.1f} ms over {len(run['during'])} queries",
+            )
+        )
+    return rows
+
+
 def large_ivf(quick: bool) -> list[Row]:
     count, dimension = (200_000, 128) if quick else (1_000_000, 128)
     rows: list[Row] = []
@@ -643,6 +750,7 @@ FIGURES: dict[str, Callable[[bool], list[Row]]] = {
     "12": ingest,
     "13": plugin_import,
     "14": put_large,
+    "15": growth,
 }
 
 

@@ -430,7 +430,7 @@ class ApproximateSearch:
                     return
                 with self._lock:
                     pending, count = self._pending or [], sum(len(rows) for rows in self._pending or [])
-                    caught_up += count
+                    caught_up += sum(int(np.count_nonzero(rows < size)) for rows in pending)  # not appended ones
                     few = index is None or count * index.lists * data_dimension <= CATCH_UP_UNDER_LOCK
                     if few or rounds >= CATCH_UP_ROUNDS:
                         # The last rows are re-read under the lock, so no write can slip between them and publishing.
@@ -438,7 +438,7 @@ class ApproximateSearch:
                             index = None
                         self._pending = None
                         self.index = index
-                        # The rows written during the build are churn for it: its centroids never saw them.
+                        # Rows it was trained on that changed during the build are churn: its centroids never saw them.
                         self._trained_size, self._churned = size, caught_up
                         self._audited.clear()
                         self._answers = 0  # the new index is audited early on, as the first one was
