@@ -20,10 +20,11 @@ ids cannot be reused by other objects while it lasts. Outside a reading every qu
 from __future__ import annotations
 
 import array
-from collections.abc import Iterator, Sequence
+import functools
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -31,6 +32,7 @@ import numpy.typing as npt
 Doubles = npt.NDArray[np.float64]
 Float32 = npt.NDArray[np.float32]
 _PLAIN_NUMBERS = frozenset({float, int})
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class _Block:
@@ -160,6 +162,17 @@ def read_request(params: dict[str, Any]) -> None:
             return
         rows.append(values)
     read_rows(rows)
+
+
+def within_reading(function: F) -> F:
+    """``function`` with every call inside its own :func:`reading` (the service's answer to one request)."""
+
+    @functools.wraps(function)
+    def read_once(*args: Any, **kwargs: Any) -> Any:
+        with reading():
+            return function(*args, **kwargs)
+
+    return cast(F, read_once)
 
 
 @contextmanager

@@ -21,7 +21,7 @@ from ._calls import CallLog, CallRecord
 from ._client_view import as_client_sees
 from ._errors import ServiceError, internal_error
 from ._faults import Faults
-from ._float_lists import reading
+from ._float_lists import within_reading
 from ._options import Options
 from ._rates import RATE_LIMITED_OPERATIONS
 from ._store import Backend
@@ -99,27 +99,27 @@ class S3VectorsService:
 
     # ---- answering ----------------------------------------------------------------------------------------------
 
+    @within_reading  # the request's vector data is read once, for every stage (_float_lists)
     def answer(
         self, operation: str, params: Params, caller: Caller, *, body_size: int | Callable[[], int] = 0
     ) -> Params:
         """The service's answer to one request, as the caller's client parses it, or the ServiceError it sends.
 
-        ``body_size`` may be a function measuring it, called once the request's vector data is read. Every outcome
-        is logged. A defect of the mock becomes the service's InternalServerException, never a
-        traceback in the caller's code.
+        Every outcome is logged. A defect of the mock becomes the service's InternalServerException, never a
+        traceback in the caller's code. ``body_size`` may be a function measuring it, called once the request's
+        vector data is read.
         """
         request = Request(self.backend, self.options, caller.account, caller.region, caller.client)
-        with reading():  # the request's vector data is read once, for every stage (_float_lists)
-            try:
-                response = dispatch(request, operation, params, body_size)
-            except ServiceError as error:
-                self.calls.append(CallRecord(operation, params, caller.region, error.code))
-                raise
-            except Exception as bug:
-                logger.exception("s3vectors-mock failed on %s", operation)
-                self.calls.append(CallRecord(operation, params, caller.region, "InternalServerException"))
-                raise internal_error(operation, bug) from bug
-            self.calls.append(CallRecord(operation, params, caller.region))
+        try:
+            response = dispatch(request, operation, params, body_size)
+        except ServiceError as error:
+            self.calls.append(CallRecord(operation, params, caller.region, error.code))
+            raise
+        except Exception as bug:
+            logger.exception("s3vectors-mock failed on %s", operation)
+            self.calls.append(CallRecord(operation, params, caller.region, "InternalServerException"))
+            raise internal_error(operation, bug) from bug
+        self.calls.append(CallRecord(operation, params, caller.region))
         return as_client_sees(operation, response, caller.client)
 
     def answer_on_wire(
