@@ -135,7 +135,7 @@ def test_metadata_rows_read_as_the_dicts_stored() -> None:
     assert rows._rows[0] is not None and rows._rows[4] is not None and rows._rows[0][0] is rows._rows[4][0]  # shared
     rows[1] = {"c": True}
     rows.append(None)
-    rows.move(0, 3)
+    rows[0] = rows[3]
     del rows[4:]
     assert rows == [{"b": 2.5, "a": "s"}, {"c": True}, {}, {"b": 2.5, "a": "s"}]
     copied = rows[0]

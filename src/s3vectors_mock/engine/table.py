@@ -90,10 +90,6 @@ class MetadataRows:
     def extend(self, rows: Iterable[Metadata | None]) -> None:
         self._rows.extend(map(self._pack, rows))
 
-    def move(self, destination: int, source: int) -> None:
-        """Row ``source``'s metadata onto row ``destination`` (as stored: nothing unpacked)."""
-        self._rows[destination] = self._rows[source]
-
 
 def _squared_norms(vectors: Matrix, chunk: int = 16_384) -> npt.NDArray[np.float64]:
     """Squared L2 norms in float64, a chunk at a time (no float64 copy of a large matrix)."""
@@ -238,7 +234,7 @@ class VectorTable:
             for hole, mover in zip(holes, movers):
                 key = self.keys[mover]
                 self.keys[hole] = key
-                self.metadata.move(hole, mover)
+                self.metadata[hole] = self.metadata[mover]
                 self.row_of[key] = hole
         del self.keys[new_size:]
         del self.metadata[new_size:]
