@@ -612,7 +612,15 @@ def large_index(quick: bool) -> list[Row]:
             q = query_lists[next(position) % len(queries)]
             client.query_vectors(indexArn=arn, topK=10, queryVector={"float32": q}, filter={"bucket": 7})
 
-        filtered = interleaved({"floor": filtered_floor, "ours": filtered_ours}, rounds=3, number=5)
+        def gathered_floor() -> None:  # the same, gathering the matching rows from the table's matrix each time
+            q = queries[next(position) % len(queries)]
+            similarity = (matrix[matching] @ q) * subset_inverse
+            top = np.argpartition(-similarity, 10)[:10]
+            top[np.argsort(-similarity[top])]
+
+        filtered = interleaved(
+            {"floor": filtered_floor, "gathered": gathered_floor, "ours": filtered_ours}, rounds=3, number=5
+        )
         started = time.perf_counter()
         page = client.list_vectors(indexArn=arn, maxResults=500)
         list_first = time.perf_counter() - started
@@ -650,7 +658,9 @@ def large_index(quick: bool) -> list[Row]:
             f"filtered query (1%: {len(matching):,} rows), {label}: mock ÷ brute force on the matching rows",
             filtered["ours"] / filtered["floor"],
             "≤ 2",
-            f"{filtered['ours'] * 1e3:.1f} ms vs {filtered['floor'] * 1e3:.1f} ms",
+            f"{filtered['ours'] * 1e3:.1f} ms vs {filtered['floor'] * 1e3:.1f} ms; "
+            f"{filtered['ours'] / filtered['gathered']:.2f}× the brute force that gathers the matching rows from the "
+            f"matrix each time ({filtered['gathered'] * 1e3:.1f} ms)",
         ),
         (
             "16d",
