@@ -66,7 +66,14 @@ class Connection:
     def roundtrip(self, request: bytes) -> tuple[int, bytes]:
         sock = self.sock or self._connect()
         self.sock = sock
-        sock.sendall(request)
+        try:
+            sock.sendall(request)
+        except (BrokenPipeError, ConnectionResetError):
+            # The server closed an idle keep-alive connection (uvicorn does after 5 s, which a slow round of
+            # another server can take): a new connection, as any client would open.
+            sock.close()
+            sock = self.sock = self._connect()
+            sock.sendall(request)
         while b"\r\n\r\n" not in self.buffer:
             chunk = sock.recv(65536)
             if not chunk:
