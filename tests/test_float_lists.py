@@ -125,3 +125,62 @@ def test_one_boolean_among_many_floats_is_still_found(
     sender.put_vectors(indexArn=index, vectors=records)
     stored = client.get_vectors(indexArn=index, keys=["k3"], returnData=True)["vectors"][0]["data"]["float32"]
     assert stored == [3.5, 1.0, 0.125]
+
+
+class _Key(str):
+    pass
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        {"key": "a", "data": {"float32": [0.5, 1]}, "metadata": {"x": "y"}},
+        {"key": "a", "data": {"float32": [0.5, 1]}, "metadata": None},
+        {"key": "é" * 1024, "data": {"float32": []}},
+        {"key": "a" * 1025, "data": {"float32": [0.5]}},
+        {"key": "", "data": {"float32": [0.5]}},
+        {"key": "a\ud800", "data": {"float32": [0.5]}},
+        {"key": _Key("a"), "data": {"float32": [0.5]}},
+        {"key": 7, "data": {"float32": [0.5]}},
+        {"key": "a", "data": {"float32": [0.5, True]}},
+        {"key": "a", "data": {"float32": [0.5, "1"]}},
+        {"key": "a", "data": {"float32": (0.5,)}},
+        {"key": "a", "data": {}},
+        {"key": "a", "data": None},
+        {"key": "a"},
+        {"data": {"float32": [0.5]}},
+        {"key": "a", "data": {"float32": [0.5]}, "metadata": {"x": ["\udc00"]}},
+        {"key": "a", "data": {"float32": [0.5]}, "metadata": "not an object"},
+        {"key": "a", "data": {"float32": [0.5]}, "other": 1},
+        {"key": "a", "data": {"float32": [0.5], "float16": [1]}},
+        ["not", "a", "record"],
+    ],
+)
+def test_the_one_pass_check_of_usual_records_agrees_with_the_walk(record: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from s3vectors_mock import _validation
+    from s3vectors_mock._errors import ServiceError
+
+    def outcome() -> str:
+        arn = "arn:aws:s3vectors:us-east-1:123456789012:bucket/bucket/index/index"
+        params = {"indexArn": arn, "vectors": [record] * 2}
+        with reading():
+            read_request(params)
+            try:
+                _validation.validate_request("PutVectors", params)
+            except ServiceError as error:
+                return f"{error.code}: {error.message}"
+        return "accepted"
+
+    fast = outcome()
+    monkeypatch.setattr(_validation, "_plain_records", lambda shape, records: False)
+    assert fast == outcome()
+
+
+def test_usual_records_take_the_one_pass_check() -> None:
+    from s3vectors_mock import _validation
+    from s3vectors_mock._service_model import operation_model
+
+    records: Any = operation_model("PutVectors").input_shape.members["vectors"]  # type: ignore[union-attr]
+    good = {"key": "a", "data": {"float32": [0.5, 1]}, "metadata": {"x": "y"}}
+    assert _validation._plain_records(records.member, [good, good])
+    assert not _validation._plain_records(records.member, [good, {**good, "key": ""}])

@@ -8,6 +8,7 @@ with ``parameter_validation=False`` reach the service with anything at all. This
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -131,6 +132,8 @@ def _check(shape: Shape, value: Any, path: str, out: _Violations) -> None:
         _check_size(shape, value, path, out)
         if shape.member.type_name in ("float", "double") and plain_numbers(value):
             return  # vector data: hundreds of floats, checked in bulk (_float_lists) rather than one call each
+        if _plain_records(shape.member, value):
+            return  # PutVectors records of the usual form: the same verdict as the walk below, in one pass
         for position, item in enumerate(value):
             _check(shape.member, item, f"{path}/{position}", out)
     elif isinstance(shape, MapShape):
@@ -138,6 +141,36 @@ def _check(shape: Shape, value: Any, path: str, out: _Violations) -> None:
         for key, item in value.items():
             _check(shape.key, key, path, out)
             _check(shape.value, item, f"{path}/{key}", out)
+
+
+_RECORD_MEMBERS = frozenset({"key", "data", "metadata"})
+
+
+def _plain_records(shape: Shape, records: Any) -> bool:
+    """Whether every item is a PutVectors record the walk of :func:`_check` would find nothing wrong with: a dict
+    of a plain string key within the model's bounds, data holding only a float32 list of plain numbers, and
+    metadata (if any) a dict without lone surrogates. False sends the records through that walk, which finds the errors.
+    """
+    if shape.name != "PutInputVector":
+        return False
+    key_shape = shape.members["key"]  # type: ignore[attr-defined]
+    if _string_rules(key_shape) != (None, None):
+        return False  # a key pattern or enum in a newer model: the walk checks it
+    low, high = _bounds(key_shape)
+    low, high = low or 0, math.inf if high is None else high
+    for record in records:
+        if type(record) is not dict or not record.keys() <= _RECORD_MEMBERS:
+            return False
+        key, data, metadata = record.get("key"), record.get("data"), record.get("metadata")
+        if type(key) is not str or not low <= len(key) <= high or (not key.isascii() and contains_lone_surrogate(key)):
+            return False
+        if type(data) is not dict or len(data) != 1 or type(values := data.get("float32")) is not list:
+            return False
+        if not plain_numbers(values):
+            return False
+        if metadata is not None and (type(metadata) is not dict or find_lone_surrogate(metadata)):
+            return False
+    return True
 
 
 @functools.cache
