@@ -1,17 +1,18 @@
-"""The vector data of one request, read once: every float list of a PutVectors request converted by one numpy call.
+"""The vector data of one request, read once: every float list of a PutVectors request converted in one pass.
 
 A PutVectors request of 500 × 1024 carries half a million Python floats, and several stages look at them: the
-model's type checks (numbers, not booleans or strings), the records' float32 conversion and the call log's compact
-copy. Each used to walk every float in Python-level C loops of its own (~7 ms each for that request). Now the
-service reads a request's lists once, when it starts answering it (:func:`reading`), and every later stage of the
-same request asks this module instead.
+model's type checks (numbers, not booleans or strings), the body-size bound, the records' float32 conversion and
+the call log's compact copy. Each used to walk every float in Python-level C loops of its own (~7 ms each for that
+request). Now the service reads a request's lists once, when it starts answering it (:func:`reading`), and every
+later stage of the same request asks this module instead.
 
-One numpy call decides both the values and the types: ``np.asarray`` without a dtype gives a float or integer matrix
-only when every item is a real number of a plain numeric type and every list has the same length; a string, None,
-a Decimal, a huge integer or a nested list makes it fail or give another dtype, and then each stage does its own
-exact, slow checks as before. The one type numpy merges silently is ``bool`` (``True`` reads as 1.0), which the
-service cannot read as a float: a list holding a 0 or a 1 somewhere gets the exact type check, and the cost is paid
-only by those lists.
+One C pass decides both the values and the types: ``array("d")`` takes each item as a double and refuses anything
+that is not a number (a string, None, a list) and integers beyond the double range; then each stage does its own
+exact, slow checks as before. It takes two kinds of items the model's check must look at: ``bool`` (``True`` reads
+as 1.0), which the service cannot read as a float, so a list holding a 0 or a 1 somewhere gets its types checked,
+a cost paid only by those lists; and ``Decimal``, which botocore sends as a JSON number (its serializer converts it
+to float), so the service reads it as one. Other objects that convert to a float cannot reach the service: botocore
+refuses them, or cannot serialize them.
 
 A reading lasts for one request (a context variable set by :func:`reading`); it holds the lists it read, so their
 ids cannot be reused by other objects while it lasts. Outside a reading every question is answered the slow way.
@@ -24,6 +25,7 @@ import functools
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
+from decimal import Decimal
 from typing import Any, TypeVar, cast
 
 import numpy as np
@@ -31,17 +33,24 @@ import numpy.typing as npt
 
 Doubles = npt.NDArray[np.float64]
 Float32 = npt.NDArray[np.float32]
-_PLAIN_NUMBERS = frozenset({float, int})
+_PLAIN_NUMBERS = frozenset({float, int, Decimal})
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 class _Block:
-    """Lists read together by one numpy call: their doubles, and their float32 form once someone asks for it."""
+    """Lists read together in one pass: their doubles, and their float32 form once someone asks for it."""
 
     def __init__(self, rows: Sequence[Any], read: Doubles) -> None:
         self.rows = rows  # held, so that the lists' ids stay theirs while the reading lasts
         self.doubles = read
         self._float32: Float32 | None = None
+        self._short: npt.NDArray[np.bool_] | None = None
+
+    def short(self) -> npt.NDArray[np.bool_]:
+        """Per row: whether every value is below 2**64 in magnitude (see :func:`short_numbers`)."""
+        if self._short is None:
+            self._short = np.asarray(np.abs(self.doubles).max(axis=1, initial=0.0) < 2.0**64, dtype=np.bool_)
+        return self._short
 
     def float32(self) -> Float32:
         if self._float32 is None:
@@ -65,20 +74,28 @@ _current: ContextVar[_Reading | None] = ContextVar("s3vectors_mock_float_lists",
 
 
 def plain_numbers(values: Any) -> bool:
-    """Whether every item is a plain float or int (booleans are not numbers here: botocore writes them as JSON
-    ``true``/``false``, which the service cannot read as a float). Items of other types get callers' exact checks."""
+    """Whether every item is a number the service reads (a float, an int or a Decimal, which botocore sends as a
+    number; not a boolean, which it writes as JSON ``true``/``false``). Other lists get callers' exact checks."""
     return was_read(values) or set(map(type, values)) <= _PLAIN_NUMBERS
 
 
 def was_read(values: Any) -> bool:
-    """Whether a list was read in this request (so it holds only floats and integers below 2**64: numpy reads a
-    larger integer as an object)."""
+    """Whether a list was read in this request (so it holds only numbers)."""
     current = _current.get()
     return current is not None and current.find(values) is not None
 
 
+def short_numbers(values: Any) -> bool:
+    """Whether a list was read in this request and holds no number of 2**64 or more: JSON writes each of its items
+    in at most 24 characters (a float's shortest repr, or an integer of at most 20 digits). A larger value may be
+    a float or a long integer: the caller looks at the types."""
+    current = _current.get()
+    found = current.find(values) if current is not None else None
+    return found is not None and bool(found[0].short()[found[1]])
+
+
 def read_rows(rows: Sequence[Any]) -> Doubles | None:
-    """Lists of plain numbers of one length as a float64 matrix (one numpy call), or None when any list is not
+    """Lists of numbers of one length as a float64 matrix (one C pass, no copy), or None when any list is not
     one (then callers check and convert each list the exact way).
 
     Within a reading, the lists are remembered: :func:`plain_numbers`, :func:`float32_rows` and :func:`compact_copy`
@@ -86,20 +103,20 @@ def read_rows(rows: Sequence[Any]) -> Doubles | None:
     """
     if not rows or not all(type(row) is list for row in rows):
         return None
+    width = len(rows[0])
+    if any(len(row) != width for row in rows):
+        return None
+    buffer = array.array("d")
     try:
-        read = np.asarray(rows)
-    except (ValueError, TypeError, OverflowError):  # lists of different lengths, or items numpy cannot merge
+        for row in rows:
+            buffer.extend(row)
+    except (TypeError, OverflowError):  # not a number (a string, None, a list), or an integer beyond doubles
         return None
-    if read.ndim != 2 or read.dtype.kind not in "fiu":
-        return None
-    if read.dtype != np.float64:
-        if read.dtype.kind == "f":  # items of numpy float types: the exact checks decide
-            return None
-        read = read.astype(np.float64)  # integers: rounded to the nearest double, as the service reads them
+    read = np.frombuffer(buffer, dtype=np.float64).reshape(len(rows), width)
     # Booleans read as 0.0 and 1.0: only lists holding those values need their types checked one by one.
     suspects = np.flatnonzero(((read == 0.0) | (read == 1.0)).any(axis=1))
     for position in suspects.tolist():
-        if not set(map(type, rows[position])) <= _PLAIN_NUMBERS:
+        if bool in set(map(type, rows[position])):
             return None
     current = _current.get()
     if current is not None:

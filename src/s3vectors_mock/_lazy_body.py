@@ -21,7 +21,7 @@ from botocore.exceptions import ParamValidationError
 from botocore.model import OperationModel
 from botocore.validate import ParamValidationDecorator
 
-from ._float_lists import was_read
+from ._float_lists import short_numbers
 
 # A JSON number botocore writes for a float is at most 24 characters ("-1.7976931348623157e+308"), plus ", ".
 MAX_FLOAT_CHARACTERS = 26
@@ -105,9 +105,9 @@ def _json_bound(value: Any) -> int | None:
             total += _string_bound(key) + 2 + item_bound + 2
         return total
     if isinstance(value, (list, tuple)):
-        # Vector data: already read as plain numbers (_float_lists: floats and integers below 2**64, at most 24
-        # characters each), or else one type check in C; no walk either way.
-        if value and (was_read(value) or set(map(type, value)) == {float}):
+        # Vector data: already read as numbers below 2**64 (_float_lists: at most 24 characters each), or else one
+        # type check in C; no walk either way.
+        if value and (short_numbers(value) or set(map(type, value)) == {float}):
             return 2 + MAX_FLOAT_CHARACTERS * len(value)
         total = 2
         for item in value:

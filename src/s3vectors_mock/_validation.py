@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 import regex
@@ -88,7 +89,8 @@ def _type_ok(shape: Shape, value: Any) -> bool:
     if kind in ("integer", "long"):
         return isinstance(value, int) and not isinstance(value, bool)
     if kind in ("float", "double"):
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
+        # A Decimal is a number: botocore's serializer sends it as one (float(value)).
+        return isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
     if kind == "boolean":
         return isinstance(value, bool)
     if kind == "list":
