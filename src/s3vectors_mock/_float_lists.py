@@ -95,7 +95,7 @@ def short_numbers(values: Any) -> bool:
 
 
 def read_rows(rows: Sequence[Any]) -> Doubles | None:
-    """Lists of numbers of one length as a float64 matrix (one C pass, no copy), or None when any list is not
+    """Lists of numbers of one length as a (read-only) float64 matrix in one C pass, or None when any list is not
     one (then callers check and convert each list the exact way).
 
     Within a reading, the lists are remembered: :func:`plain_numbers`, :func:`float32_rows` and :func:`compact_copy`
@@ -106,13 +106,11 @@ def read_rows(rows: Sequence[Any]) -> Doubles | None:
     width = len(rows[0])
     if any(len(row) != width for row in rows):
         return None
-    buffer = array.array("d")
-    try:
-        for row in rows:
-            buffer.extend(row)
+    try:  # array("d") of a list is one C loop (array.extend is a generic, slower one)
+        packed = b"".join([array.array("d", row) for row in rows])
     except (TypeError, OverflowError):  # not a number (a string, None, a list), or an integer beyond doubles
         return None
-    read = np.frombuffer(buffer, dtype=np.float64).reshape(len(rows), width)
+    read = np.frombuffer(packed, dtype=np.float64).reshape(len(rows), width)
     # Booleans read as 0.0 and 1.0: only lists holding those values need their types checked one by one.
     suspects = np.flatnonzero(((read == 0.0) | (read == 1.0)).any(axis=1))
     for position in suspects.tolist():
