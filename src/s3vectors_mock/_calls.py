@@ -64,8 +64,33 @@ def _compact_values(values: Any) -> Any:
         return values  # not numbers (an invalid request): kept as sent
 
 
-def _compacted(params: dict[str, Any]) -> dict[str, Any]:
-    """A copy of ``params`` with every float32 list compacted (the logged dicts themselves are never changed)."""
+Prepared = dict[int, "array.array[float]"]
+
+
+def _prepared(params: dict[str, Any]) -> Prepared:
+    """Compact copies of a call's float32 lists made while the call is answered, from the reading of its vector
+    data (_float_lists), so that compacting it later walks no floats; lists not read that way are left out."""
+    from ._float_lists import compact_copy  # here: the call log is imported where numpy must not be yet
+
+    prepared: Prepared = {}
+    records = params.get("vectors")
+    if isinstance(records, list):
+        for record in records:
+            data = record.get("data") if isinstance(record, dict) else None
+            values = data.get("float32") if isinstance(data, dict) else None
+            copy = compact_copy(values) if isinstance(values, list) else None
+            if copy is None:
+                return prepared
+            prepared[id(values)] = copy
+    return prepared
+
+
+def _compacted(params: dict[str, Any], prepared: Prepared | None = None) -> dict[str, Any]:
+    """A copy of ``params`` with every float32 list compacted (the logged dicts themselves are never changed).
+
+    ``prepared`` holds copies made earlier by list id; the record still holds those lists, so the ids are theirs.
+    """
+    prepared = prepared or {}
     result = dict(params)
     records = params.get("vectors")
     if isinstance(records, list):
@@ -73,7 +98,12 @@ def _compacted(params: dict[str, Any]) -> dict[str, Any]:
         for record in records:
             data = record.get("data") if isinstance(record, dict) else None
             if isinstance(data, dict) and isinstance(data.get("float32"), list):
-                record = {**record, "data": {**data, "float32": _compact_values(data["float32"])}}
+                values = data["float32"]
+                compact = prepared.get(id(values))
+                record = {
+                    **record,
+                    "data": {**data, "float32": _compact_values(values) if compact is None else compact},
+                }
             compact_records.append(record)
         result["vectors"] = compact_records
     query = params.get("queryVector")
@@ -86,28 +116,30 @@ class CallLog:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._records: deque[CallRecord] = deque(maxlen=MAX_RECORDS)
-        # The records still holding full vector data, oldest first, with how many values each holds.
-        self._full: deque[tuple[CallRecord, int]] = deque()
+        # The records still holding full vector data, oldest first, with how many values each holds and the
+        # compact copies prepared for them.
+        self._full: deque[tuple[CallRecord, int, Prepared]] = deque()
         self._full_values = 0
 
     def append(self, record: CallRecord) -> None:
         if record.time is None:
             record = record._replace(time=time.time())
         values = _vector_values(record.params)
+        prepared = _prepared(record.params) if values else {}
         with self._lock:
             self._records.append(record)
             if values:
-                self._full.append((record, values))
+                self._full.append((record, values, prepared))
                 self._full_values += values
                 while self._full_values > FULL_VECTOR_VALUES and len(self._full) > 1:
                     self._compact_oldest()
 
     def _compact_oldest(self) -> None:
-        record, values = self._full.popleft()
+        record, values, prepared = self._full.popleft()
         self._full_values -= values
         for position in range(len(self._records)):  # the oldest full records sit near the front
             if self._records[position] is record:
-                self._records[position] = record._replace(params=_compacted(record.params))
+                self._records[position] = record._replace(params=_compacted(record.params, prepared))
                 return
 
     def snapshot(self) -> list[CallRecord]:

@@ -43,6 +43,7 @@ from ._errors import (
     undecodable,
     validation_error,
 )
+from ._float_lists import float32_rows
 from ._json_values import as_doubles, is_finite_number, json_key
 from ._store import Index
 from ._validation import contains_lone_surrogate, find_lone_surrogate, validate_put_records
@@ -255,6 +256,9 @@ def _float32_rows(data: Sequence[Any], dimension: int) -> tuple[Matrix, int | No
     convertible = data if bad_length is None else data[:bad_length]
     if not len(convertible):
         return np.empty((0, dimension), dtype=np.float32), bad_length
+    read = float32_rows(convertible)  # PutVectors: the request's vector data, already read (_float_lists)
+    if read is not None:
+        return read, bad_length
     with np.errstate(over="ignore", invalid="ignore"):
         matrix = as_doubles(convertible).astype(np.float32)
     return matrix.reshape(len(convertible), dimension), bad_length

@@ -23,6 +23,7 @@ from ._calls import CallLog, CallRecord
 from ._client_view import as_client_sees
 from ._errors import ServiceError, internal_error, journal_failed
 from ._faults import Faults
+from ._float_lists import within_reading
 from ._options import Options
 from ._rates import RATE_LIMITED_OPERATIONS
 from ._store import Backend, fixed_clock, now
@@ -188,6 +189,7 @@ class S3VectorsService:
 
     # ---- answering ----------------------------------------------------------------------------------------------
 
+    @within_reading  # the request's vector data is read once, for every stage (_float_lists)
     def answer(self, operation: str, params: Params, caller: Caller, *, body_size: int = 0) -> Params:
         """The service's answer to one request, as the caller's client parses it, or the ServiceError it sends.
 

@@ -26,7 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .engine.columns import ARRAY, Column, MetadataColumns, Vocabulary
-from .engine.table import HUGE, HUGE_SQUARED_NORM, ORDINARY, TINY, TINY_SQUARED_NORM, VectorTable
+from .engine.table import HUGE, HUGE_SQUARED_NORM, ORDINARY, TINY, TINY_SQUARED_NORM, MetadataRows, VectorTable
 
 
 class ImageError(ValueError):
@@ -82,7 +82,8 @@ def read_image(
     table.data = matrix
     table.size = count
     table.keys = keys
-    table.metadata = metadata
+    table.metadata = MetadataRows()
+    table.metadata.extend(metadata)
     table.row_of = dict(zip(keys, range(count)))
     if len(table.row_of) != count:
         raise ImageError("repeated keys")

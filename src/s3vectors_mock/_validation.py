@@ -8,7 +8,9 @@ with ``parameter_validation=False`` reach the service with anything at all. This
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 import regex
@@ -25,6 +27,7 @@ from ._errors import (
     undecodable,
     violation,
 )
+from ._float_lists import plain_numbers
 from ._service_model import operation_model
 
 
@@ -86,7 +89,8 @@ def _type_ok(shape: Shape, value: Any) -> bool:
     if kind in ("integer", "long"):
         return isinstance(value, int) and not isinstance(value, bool)
     if kind in ("float", "double"):
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
+        # A Decimal is a number: botocore's serializer sends it as one (float(value)).
+        return isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
     if kind == "boolean":
         return isinstance(value, bool)
     if kind == "list":
@@ -94,19 +98,6 @@ def _type_ok(shape: Shape, value: Any) -> bool:
     if kind in ("map", "structure"):
         return isinstance(value, Mapping)
     return True
-
-
-_PLAIN_NUMBERS = frozenset({float, int})
-
-
-def _all_numbers(values: Any) -> bool:
-    """Whether every item is a plain float or int, in one C pass over the types (no call per item).
-
-    Booleans are not numbers here: botocore's own validation lets them through (``bool`` is an ``int``), but its
-    serializer writes JSON ``true``/``false``, which the service cannot read as a float. Items of other types,
-    subclasses included, get the per-item check.
-    """
-    return set(map(type, values)) <= _PLAIN_NUMBERS
 
 
 def _check_size(shape: Shape, value: Any, path: str, out: _Violations) -> None:
@@ -141,8 +132,10 @@ def _check(shape: Shape, value: Any, path: str, out: _Violations) -> None:
                 _check(member_shape, member_value, f"{path}/{name}", out)
     elif isinstance(shape, ListShape):
         _check_size(shape, value, path, out)
-        if shape.member.type_name in ("float", "double") and _all_numbers(value):
-            return  # vector data: hundreds of floats, checked in one C loop rather than one call each
+        if shape.member.type_name in ("float", "double") and plain_numbers(value):
+            return  # vector data: hundreds of floats, checked in bulk (_float_lists) rather than one call each
+        if _plain_records(shape.member, value):
+            return  # PutVectors records of the usual form: the same verdict as the walk below, in one pass
         for position, item in enumerate(value):
             _check(shape.member, item, f"{path}/{position}", out)
     elif isinstance(shape, MapShape):
@@ -150,6 +143,36 @@ def _check(shape: Shape, value: Any, path: str, out: _Violations) -> None:
         for key, item in value.items():
             _check(shape.key, key, path, out)
             _check(shape.value, item, f"{path}/{key}", out)
+
+
+_RECORD_MEMBERS = frozenset({"key", "data", "metadata"})
+
+
+def _plain_records(shape: Shape, records: Any) -> bool:
+    """Whether every item is a PutVectors record the walk of :func:`_check` would find nothing wrong with: a dict
+    of a plain string key within the model's bounds, data holding only a float32 list of plain numbers, and
+    metadata (if any) a dict without lone surrogates. False sends the records through that walk, which finds the errors.
+    """
+    if shape.name != "PutInputVector":
+        return False
+    key_shape = shape.members["key"]  # type: ignore[attr-defined]
+    if _string_rules(key_shape) != (None, None):
+        return False  # a key pattern or enum in a newer model: the walk checks it
+    low, high = _bounds(key_shape)
+    low, high = low or 0, math.inf if high is None else high
+    for record in records:
+        if type(record) is not dict or not record.keys() <= _RECORD_MEMBERS:
+            return False
+        key, data, metadata = record.get("key"), record.get("data"), record.get("metadata")
+        if type(key) is not str or not low <= len(key) <= high or (not key.isascii() and contains_lone_surrogate(key)):
+            return False
+        if type(data) is not dict or len(data) != 1 or type(values := data.get("float32")) is not list:
+            return False
+        if not plain_numbers(values):
+            return False
+        if metadata is not None and (type(metadata) is not dict or find_lone_surrogate(metadata)):
+            return False
+    return True
 
 
 @functools.cache

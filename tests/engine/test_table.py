@@ -121,3 +121,25 @@ def test_copies_are_independent_and_rebuild_what_cannot_be_copied() -> None:
     copied.write(["c"], ["red wine"])
     assert [key for key, _ in text.search("red")] == ["a"]
     assert sorted(key for key, _ in copied.search("red")) == ["a", "c"]
+
+
+def test_metadata_rows_read_as_the_dicts_stored() -> None:
+    from s3vectors_mock.engine.table import MetadataRows
+
+    rows = MetadataRows()
+    stored: list[dict[str, Any] | None] = [{"a": 1, "b": [1, "x"]}, None, {}, {"b": 2.5, "a": "s"}, {"a": 3, "b": 4}]
+    rows.extend(stored)
+    assert len(rows) == 5 and rows == stored and list(rows) == stored
+    assert [list(row) if row else row for row in rows] == [["a", "b"], None, {}, ["b", "a"], ["a", "b"]]  # order kept
+    assert rows[:2] == stored[:2] and rows[-1] == {"a": 3, "b": 4}
+    assert rows._rows[0] is not None and rows._rows[4] is not None and rows._rows[0][0] is rows._rows[4][0]  # shared
+    rows[1] = {"c": True}
+    rows.append(None)
+    rows[0] = rows[3]
+    del rows[4:]
+    assert rows == [{"b": 2.5, "a": "s"}, {"c": True}, {}, {"b": 2.5, "a": "s"}]
+    copied = rows[0]
+    assert copied is not None
+    copied["z"] = 1  # a read is a fresh dict: changing it changes nothing stored
+    assert rows[0] == {"b": 2.5, "a": "s"}
+    assert rows != [{"b": 2.5}] and rows != "not a list"

@@ -20,6 +20,14 @@ more than half — where exact search costs the same. So no fraction is fixed he
 The index is built in a background thread while queries are answered exactly (see ApproximateSearch). faiss ids
 are the table's row numbers, so every write and every compaction of the table is mirrored here; the caller
 re-scores the candidates exactly.
+
+Retraining. An index is trained on the data of its day: √n lists for n vectors, centroids where the vectors were.
+When the table grows to GROWTH_TO_RETRAIN × the size it was trained at, lists hold more vectors than √n each and
+every query scans more; when rows rewritten or removed since the training reach CHURN_TO_RETRAIN of that size,
+the centroids describe data that is no longer there, and new data lands in lists that do not fit it (recall falls
+for queries near it). Either way the next approximate query starts a new build in the background, calibrated on
+the data and the recent queries of then. After growth the old index keeps answering meanwhile (its recall is
+intact, only slower); after churn queries are answered exactly meanwhile, as before the first build.
 """
 
 from __future__ import annotations
@@ -49,6 +57,10 @@ class SearchedTable(Protocol):
 
 
 RECALL_TARGET = 0.95  # what approximate answers must reach (AWS advertises 90%+)
+# Never fewer lists than this: a query near the border of its nearest list has its neighbours split between two,
+# and with one list probed it loses half of them or more, which a mean recall over many queries hides (issue 21:
+# one query in 300 at 0.4 on freshly clustered data calibrated to nprobe 1). A second list costs 1/√n of the data.
+MINIMUM_NPROBE = 2
 CALIBRATION_RECALL = 0.97  # on ~100 held-out queries: a margin for sampling error and for new queries
 CALIBRATION_QUERIES = 100
 CALIBRATED_TOP_K = (10, 100)  # topK above the last one is always exact
@@ -67,6 +79,11 @@ CHUNK = 65_536  # rows normalized, added and scored at a time: bounded temporari
 # while holding off writes costs about this many multiply-adds (~10 ms): rows × lists × dimension.
 CATCH_UP_UNDER_LOCK = 2**27
 CATCH_UP_ROUNDS = 100  # a write stream faster than the catch-up: publish anyway after this many rounds
+GROWTH_TO_RETRAIN = 2.0  # table size ÷ size at training that starts a new build (lists twice as long)
+# Rows rewritten or vacated since training ÷ size at training that starts a new build. A quarter: data moved by
+# that much can leave queries near it with a recall far below the target until the audits catch up (a test
+# overwriting 60% of 40,000 clustered vectors with new clusters saw single queries at 0.0 on the old index).
+CHURN_TO_RETRAIN = 0.25
 SEED = 1234
 
 
@@ -249,7 +266,8 @@ def build_ivf(
     for limit in CALIBRATED_TOP_K:
         top = min(limit, depth)
         probes = max(
-            _probes_needed(ranks[group, :top], CALIBRATION_RECALL) for group in groups if group.stop > group.start
+            MINIMUM_NPROBE,
+            *(_probes_needed(ranks[group, :top], CALIBRATION_RECALL) for group in groups if group.stop > group.start),
         )
         if probes > ivf.largest_nprobe:
             break  # a larger topK needs at least as many lists
@@ -278,10 +296,14 @@ class ApproximateSearch:
         self._lock = threading.Lock()
         self._builder: threading.Thread | None = None
         self._pending: list[Rows] | None = None  # rows written since the build began (None: no build running)
-        self._recent: list[Matrix] = []  # the last WARM_UP_QUERIES unfiltered queries, answered exactly
+        self._recent: list[Matrix] = []  # the last WARM_UP_QUERIES unfiltered queries (calibrated on)
         self._retry_at = MINIMUM_VECTORS  # no build below this size (raised after a refusal)
         self._answers = 0
         self._audited: dict[int, list[npt.NDArray[np.int64]]] = {}  # limit -> neighbour list ranks, recent last
+        # What the serving index was trained on: the table's size then, and rows written or vacated since.
+        self._trained_size = 0
+        self._churned = 0
+        self.builds = 0  # builds started (tests and benchmarks)
 
     def propose(self, table: SearchedTable, query: Matrix, k: int) -> tuple[Rows, bool] | None:
         """Candidate rows for the ``k`` nearest, and whether this query is an audit turn (the caller then answers
@@ -290,6 +312,11 @@ class ApproximateSearch:
         if index is None:
             self._warm_up(table, query)
             return None
+        self._remember(query)
+        if self._pending is None and self._stale(table):
+            index = self._rebuild(table)
+            if index is None:
+                return None  # the old index no longer fits the data: exact until the new one is ready
         rows = index.candidates(query, k)
         if rows is None:
             return None
@@ -328,8 +355,11 @@ class ApproximateSearch:
         with self._lock:
             if self._pending is not None:  # a build is running: it catches up with these rows before publishing
                 self._pending.append(np.array(rows, dtype=np.intp))
-                return
-        if self.index is not None and not self._apply(self.index, table, rows):
+            # Churn is rows the index was trained on that changed; rows appended past them are growth.
+            self._churned += int(np.count_nonzero(rows < self._trained_size))
+        # The serving index (an old one while its successor is built) is kept in step too.
+        index = self.index
+        if index is not None and not self._apply(index, table, rows):
             self._refuse(table)
 
     def wait(self, timeout: float | None = None) -> bool:
@@ -339,24 +369,48 @@ class ApproximateSearch:
             builder.join(timeout)
         return builder is None or not builder.is_alive()
 
-    def _warm_up(self, table: SearchedTable, query: Matrix) -> None:
+    def _remember(self, query: Matrix) -> None:
         self._recent.append(np.array(query, dtype=np.float32))
         del self._recent[:-WARM_UP_QUERIES]
+
+    def _warm_up(self, table: SearchedTable, query: Matrix) -> None:
+        self._remember(query)
         with self._lock:
             if self._pending is not None or len(self._recent) < WARM_UP_QUERIES or table.size < self._retry_at:
                 return
             if not self._searchable(table, None):
                 self._retry_at = max(MINIMUM_VECTORS, 2 * table.size)
                 return
-            self._pending = []
-            self._audited.clear()
-            self._builder = threading.Thread(
-                target=self._build,
-                args=(weakref.ref(table), table.data, table.size, np.stack(self._recent)),
-                name="s3vectors-mock-ivf",
-                daemon=True,
-            )
-            self._builder.start()
+            self._start(table)
+
+    def _stale(self, table: SearchedTable) -> bool:
+        """Whether the serving index was trained on data too different from the table's now (see the module)."""
+        trained = self._trained_size
+        return table.size >= GROWTH_TO_RETRAIN * trained or self._churned >= CHURN_TO_RETRAIN * trained
+
+    def _rebuild(self, table: SearchedTable) -> IvfIndex | None:
+        """Start building a successor of a stale index; the index that answers meanwhile (None: exact)."""
+        with self._lock:
+            if self._pending is None:
+                if self._churned >= CHURN_TO_RETRAIN * self._trained_size:
+                    self.index = None  # its lists no longer describe the data (and its memory is freed)
+                if not self._searchable(table, None):
+                    self._refuse(table)
+                else:
+                    self._start(table)
+            return self.index
+
+    def _start(self, table: SearchedTable) -> None:
+        """Start a build of ``table`` as it is now (called under ``_lock``, with no build running)."""
+        self._pending = []
+        self.builds += 1
+        self._builder = threading.Thread(
+            target=self._build,
+            args=(weakref.ref(table), table.data, table.size, np.stack(self._recent)),
+            name="s3vectors-mock-ivf",
+            daemon=True,
+        )
+        self._builder.start()
 
     def _build(self, table_ref: weakref.ref[SearchedTable], data: Matrix, size: int, queries: Matrix) -> None:
         """The builder thread. Holds the matrix it was given, never the table (a dropped table ends the build)."""
@@ -366,7 +420,7 @@ class ApproximateSearch:
             index = build_ivf(data, size, self.metric, queries, cancelled=lambda: table_ref() is None)
             data_dimension = data.shape[1]
             del data
-            rounds = 0
+            rounds = caught_up = 0
             while True:
                 rounds += 1
                 table = table_ref()
@@ -376,6 +430,7 @@ class ApproximateSearch:
                     return
                 with self._lock:
                     pending, count = self._pending or [], sum(len(rows) for rows in self._pending or [])
+                    caught_up += sum(int(np.count_nonzero(rows < size)) for rows in pending)  # not appended ones
                     few = index is None or count * index.lists * data_dimension <= CATCH_UP_UNDER_LOCK
                     if few or rounds >= CATCH_UP_ROUNDS:
                         # The last rows are re-read under the lock, so no write can slip between them and publishing.
@@ -383,6 +438,10 @@ class ApproximateSearch:
                             index = None
                         self._pending = None
                         self.index = index
+                        # Rows it was trained on that changed during the build are churn: its centroids never saw them.
+                        self._trained_size, self._churned = size, caught_up
+                        self._audited.clear()
+                        self._answers = 0  # the new index is audited early on, as the first one was
                         if index is None:
                             self._retry_at = max(MINIMUM_VECTORS, 2 * table.size)
                         return

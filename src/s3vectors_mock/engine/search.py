@@ -24,6 +24,11 @@ from .table import HUGE, HUGE_SQUARED_NORM, TINY, TINY_SQUARED_NORM, VectorTable
 COSINE = "cosine"
 EUCLIDEAN = "euclidean"
 EXACT_CHUNK_ROWS = 16_384
+# A filtered query's rows (a fresh gathered matrix) up to this many are scored by numpy's own loop on one thread:
+# a BLAS call must first wake its worker threads, which on a busy machine waits for the scheduler (10,000 × 128 rows
+# of a 1,000,000-row table at load 9 on 2 cores: 17.9 ms through BLAS, 3.1 ms through einsum, gathering included).
+# Both sum in float32 with several partial sums, so the re-scoring margin below covers either.
+SINGLE_THREAD_ROWS = 65_536
 # float64 values from here up round to infinity in float32 (FLT_MAX plus half an ulp, which rounds to even: up).
 FLOAT32_OVERFLOW = 2.0**128 - 2.0**103
 
@@ -59,7 +64,10 @@ def _approximate_scores(
         with np.errstate(over="ignore", invalid="ignore", under="ignore"):
             return _approximate_scores(table, rows, query, metric, quiet=False)
     matrix = table.live() if rows is None else table.data[rows]
-    scores = matrix @ query
+    if rows is not None and len(rows) <= SINGLE_THREAD_ROWS:
+        scores = np.einsum("ij,j->i", matrix, query)
+    else:
+        scores = matrix @ query
     if metric == COSINE:
         scores *= table.inverse_norms[: table.size] if rows is None else table.inverse_norms[rows]
         np.negative(scores, out=scores)

@@ -7,9 +7,10 @@ skips dead rows and never needs a liveness mask. Capacity grows geometrically, s
 from __future__ import annotations
 
 import copy
+import itertools
 import zlib
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -25,6 +26,69 @@ GROWTH = 1.5
 ORDINARY, TINY, HUGE = 0, 1, 2
 TINY_SQUARED_NORM = 1e-60
 HUGE_SQUARED_NORM = 1e36
+
+
+Metadata = dict[str, Any]
+
+
+class MetadataRows:
+    """Every row's metadata (a dict, or None), stored compactly: a tuple of the values after the tuple of their
+    names, which every row with the same names in the same order shares.
+
+    A dict per row is most of a large index's memory beyond its floats: 184 bytes for three keys, against 80 for
+    the tuple (10,000,000 vectors: ~1 GiB saved). Reading a row builds its dict anew (its array values are the
+    stored lists: callers copy what they hand out). Reads as a list of dicts: indexing, slices, iteration, equality.
+    """
+
+    def __init__(self) -> None:
+        self._rows: list[tuple[Any, ...] | None] = []
+        self._names: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+    def _pack(self, values: Metadata | None) -> tuple[Any, ...] | None:
+        if values is None:
+            return None
+        names = tuple(values)
+        return (self._names.setdefault(names, names), *values.values())
+
+    @staticmethod
+    def _unpack(packed: tuple[Any, ...] | None) -> Metadata | None:
+        if packed is None:
+            return None
+        return dict(zip(packed[0], itertools.islice(packed, 1, None)))
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    @overload
+    def __getitem__(self, row: int) -> Metadata | None: ...
+    @overload
+    def __getitem__(self, row: slice) -> list[Metadata | None]: ...
+    def __getitem__(self, row: int | slice) -> Metadata | list[Metadata | None] | None:
+        if isinstance(row, slice):
+            return [self._unpack(packed) for packed in self._rows[row]]
+        return self._unpack(self._rows[row])
+
+    def __setitem__(self, row: int, values: Metadata | None) -> None:
+        self._rows[row] = self._pack(values)
+
+    def __delitem__(self, rows: slice) -> None:
+        del self._rows[rows]
+
+    def __iter__(self) -> Iterator[Metadata | None]:
+        return map(self._unpack, self._rows)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, MetadataRows):
+            other = list(other)
+        return isinstance(other, list) and list(self) == other
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def append(self, values: Metadata | None) -> None:
+        self._rows.append(self._pack(values))
+
+    def extend(self, rows: Iterable[Metadata | None]) -> None:
+        self._rows.extend(map(self._pack, rows))
 
 
 def _squared_norms(vectors: Matrix, chunk: int = 16_384) -> npt.NDArray[np.float64]:
@@ -53,7 +117,7 @@ class VectorTable:
         # CRC32 of each key: stable across processes, used to split ListVectors into segments.
         self.key_hashes = np.empty(capacity, dtype=np.uint32)
         self.keys: list[str] = []
-        self.metadata: list[dict[str, Any] | None] = []
+        self.metadata = MetadataRows()
         self.row_of: dict[str, int] = {}
         self.columns = MetadataColumns(capacity)
         self.version = 0

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .._errors import BODY_TOO_LARGE, not_implemented, validation_error
+from .._float_lists import read_request
 from .._service_model import operation_names
 from .._validation import validate_request
 from ..access.evaluation import Requester
@@ -45,7 +46,11 @@ OPERATIONS: dict[str, Operation] = {
 
 
 def dispatch(
-    request: Request, operation: str, params: Params, body_size: int = 0, requester: Requester | None = None
+    request: Request,
+    operation: str,
+    params: Params,
+    body_size: int = 0,
+    requester: Requester | None = None,
 ) -> Params:
     """Run one operation as the service would, raising :class:`ServiceError` for every failure.
 
@@ -65,6 +70,8 @@ def dispatch(
     handler = OPERATIONS.get(operation)
     if handler is None or operation not in operation_names():
         raise not_implemented(operation)
+    if operation == "PutVectors":
+        read_request(params)  # every vector of the request read at once, for the checks and stages that follow
     if body_size > MAX_BODY_BYTES:
         raise validation_error(BODY_TOO_LARGE)
     validate_request(operation, params)

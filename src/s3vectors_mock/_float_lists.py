@@ -1,0 +1,200 @@
+"""The vector data of one request, read once: every float list of a PutVectors request converted in one pass.
+
+A PutVectors request of 500 × 1024 carries half a million Python floats, and several stages look at them: the
+model's type checks (numbers, not booleans or strings), the body-size bound, the records' float32 conversion and
+the call log's compact copy. Each used to walk every float in Python-level C loops of its own (~7 ms each for that
+request). Now the service reads a request's lists once, when it starts answering it (:func:`reading`), and every
+later stage of the same request asks this module instead.
+
+One C pass decides both the values and the types: ``array("d")`` takes each item as a double and refuses anything
+that is not a number (a string, None, a list) and integers beyond the double range; then each stage does its own
+exact, slow checks as before. It takes two kinds of items the model's check must look at: ``bool`` (``True`` reads
+as 1.0), which the service cannot read as a float, so a list holding a 0 or a 1 somewhere gets its types checked,
+a cost paid only by those lists; and ``Decimal``, which botocore sends as a JSON number (its serializer converts it
+to float), so the service reads it as one. Other objects that convert to a float cannot reach the service: botocore
+refuses them, or cannot serialize them.
+
+A reading lasts for one request (a context variable set by :func:`reading`); it holds the lists it read, so their
+ids cannot be reused by other objects while it lasts. Outside a reading every question is answered the slow way.
+"""
+
+from __future__ import annotations
+
+import array
+import functools
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from decimal import Decimal
+from typing import Any, TypeVar, cast
+
+import numpy as np
+import numpy.typing as npt
+
+Doubles = npt.NDArray[np.float64]
+Float32 = npt.NDArray[np.float32]
+_PLAIN_NUMBERS = frozenset({float, int, Decimal})
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _Block:
+    """Lists read together in one pass: their doubles, and their float32 form once someone asks for it."""
+
+    def __init__(self, rows: Sequence[Any], read: Doubles) -> None:
+        self.rows = rows  # held, so that the lists' ids stay theirs while the reading lasts
+        self.doubles = read
+        self._float32: Float32 | None = None
+        self._short: npt.NDArray[np.bool_] | None = None
+
+    def short(self) -> npt.NDArray[np.bool_]:
+        """Per row: whether every value is below 2**64 in magnitude (see :func:`short_numbers`)."""
+        if self._short is None:
+            self._short = np.asarray(np.abs(self.doubles).max(axis=1, initial=0.0) < 2.0**64, dtype=np.bool_)
+        return self._short
+
+    def float32(self) -> Float32:
+        if self._float32 is None:
+            with np.errstate(over="ignore"):  # beyond the float32 range: infinity, as the service reads it
+                self._float32 = self.doubles.astype(np.float32)
+        return self._float32
+
+
+class _Reading:
+    """What one request's lists read as: each list's id → (the list, its block, its row in the block)."""
+
+    def __init__(self) -> None:
+        self.rows: dict[int, tuple[Any, _Block, int]] = {}
+
+    def find(self, values: Any) -> tuple[_Block, int] | None:
+        found = self.rows.get(id(values))
+        return (found[1], found[2]) if found is not None and found[0] is values else None
+
+
+_current: ContextVar[_Reading | None] = ContextVar("s3vectors_mock_float_lists", default=None)
+
+
+def plain_numbers(values: Any) -> bool:
+    """Whether every item is a number the service reads (a float, an int or a Decimal, which botocore sends as a
+    number; not a boolean, which it writes as JSON ``true``/``false``). Other lists get callers' exact checks."""
+    return was_read(values) or set(map(type, values)) <= _PLAIN_NUMBERS
+
+
+def was_read(values: Any) -> bool:
+    """Whether a list was read in this request (so it holds only numbers)."""
+    current = _current.get()
+    return current is not None and current.find(values) is not None
+
+
+def short_numbers(values: Any) -> bool:
+    """Whether a list was read in this request and holds no number of 2**64 or more: JSON writes each of its items
+    in at most 24 characters (a float's shortest repr, or an integer of at most 20 digits). A larger value may be
+    a float or a long integer: the caller looks at the types."""
+    current = _current.get()
+    found = current.find(values) if current is not None else None
+    return found is not None and bool(found[0].short()[found[1]])
+
+
+def read_rows(rows: Sequence[Any]) -> Doubles | None:
+    """Lists of numbers of one length as a (read-only) float64 matrix in one C pass, or None when any list is not
+    one (then callers check and convert each list the exact way).
+
+    Within a reading, the lists are remembered: :func:`plain_numbers`, :func:`float32_rows` and :func:`compact_copy`
+    answer for them without looking at their items again.
+    """
+    if not rows or not all(type(row) is list for row in rows):
+        return None
+    width = len(rows[0])
+    if any(len(row) != width for row in rows):
+        return None
+    try:  # array("d") of a list is one C loop (array.extend is a generic, slower one)
+        packed = b"".join([array.array("d", row) for row in rows])
+    except (TypeError, OverflowError):  # not a number (a string, None, a list), or an integer beyond doubles
+        return None
+    read = np.frombuffer(packed, dtype=np.float64).reshape(len(rows), width)
+    # Booleans read as 0.0 and 1.0: only lists holding those values need their types checked one by one.
+    suspects = np.flatnonzero(((read == 0.0) | (read == 1.0)).any(axis=1))
+    for position in suspects.tolist():
+        if bool in set(map(type, rows[position])):
+            return None
+    current = _current.get()
+    if current is not None:
+        block = _Block(rows, read)
+        for position, row in enumerate(rows):
+            current.rows[id(row)] = (row, block, position)
+    return read
+
+
+def _located(rows: Sequence[Any]) -> tuple[_Block, list[int]] | None:
+    current = _current.get()
+    if current is None or not rows:
+        return None
+    block: _Block | None = None
+    positions = []
+    for row in rows:
+        found = current.find(row)
+        if found is None or (block is not None and found[0] is not block):
+            return None
+        block = found[0]
+        positions.append(found[1])
+    assert block is not None
+    return block, positions
+
+
+def float32_rows(rows: Sequence[Any]) -> Float32 | None:
+    """Lists read together in this request as one float32 matrix (the block itself when they are all of it, in
+    order: no copy), or None when they were not (or outside a reading)."""
+    located = _located(rows)
+    if located is None:
+        return None
+    block, positions = located
+    matrix = block.float32()
+    if positions == list(range(len(matrix))):
+        return matrix
+    return matrix[positions]
+
+
+def compact_copy(values: Any) -> array.array[float] | None:
+    """A list read in this request as the call log's compact copy (``array("f")``), without looking at its items."""
+    current = _current.get()
+    found = current.find(values) if current is not None else None
+    if found is None:
+        return None
+    block, position = found
+    return array.array("f", block.float32()[position].tobytes())
+
+
+def read_request(params: dict[str, Any]) -> None:
+    """Read the vector data of a PutVectors request's records at once (records of unexpected shapes, which the
+    model's checks refuse, are left to those checks)."""
+    records = params.get("vectors")
+    if not isinstance(records, list):
+        return
+    rows = []
+    for record in records:
+        data = record.get("data") if type(record) is dict else None
+        values = data.get("float32") if type(data) is dict else None
+        if values is None:
+            return
+        rows.append(values)
+    read_rows(rows)
+
+
+def within_reading(function: F) -> F:
+    """``function`` with every call inside its own :func:`reading` (the service's answer to one request)."""
+
+    @functools.wraps(function)
+    def read_once(*args: Any, **kwargs: Any) -> Any:
+        with reading():
+            return function(*args, **kwargs)
+
+    return cast(F, read_once)
+
+
+@contextmanager
+def reading() -> Iterator[None]:
+    """A scope for one request: lists read inside it are remembered until it ends."""
+    token = _current.set(_Reading())
+    try:
+        yield
+    finally:
+        _current.reset(token)
