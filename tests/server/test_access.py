@@ -4,6 +4,8 @@ accounts, registered principals, the wire form of AccessDeniedException, and ``s
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -139,3 +141,59 @@ def test_serve_enforce_access() -> None:
         http_client(server.url, aws_access_key_id=OWNER).create_vector_bucket(vectorBucketName="mine")
         assert visitor.get_vector_bucket(vectorBucketArn=f"arn:aws:s3vectors:us-east-1:{OWNER}:bucket/mine")
         assert server.stop() == 0
+
+
+READER = "arn:aws:iam::111122223333:role/reader"
+READ_ONLY = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": ["s3vectors:Get*", "s3vectors:List*"], "Resource": "*"}],
+}
+
+
+def test_serve_principals_file(tmp_path: Any) -> None:
+    """``--principals FILE`` registers roles and users for a server started from the command line."""
+    principals = tmp_path / "principals.json"
+    principals.write_text(json.dumps([{"arn": READER, "access_key_id": "AKIAREADER", "policies": [READ_ONLY]}]))
+    with serving("--enforce-access", "--account-id", OWNER, "--principals", str(principals)) as server:
+        http_client(server.url, aws_access_key_id=OWNER).create_vector_bucket(vectorBucketName="docs")
+        reader = http_client(server.url, aws_access_key_id="AKIAREADER")
+        assert reader.get_vector_bucket(vectorBucketName="docs")["vectorBucket"]["vectorBucketName"] == "docs"
+        with pytest.raises(ClientError) as excinfo:
+            reader.delete_vector_bucket(vectorBucketName="docs")
+        assert error_of(excinfo) == (
+            "AccessDeniedException",
+            f"User: {READER} is not authorized to perform: s3vectors:DeleteVectorBucket on resource: "
+            f"arn:aws:s3vectors:us-east-1:{OWNER}:bucket/docs because no identity-based policy allows the "
+            "s3vectors:DeleteVectorBucket action",
+            403,
+        )
+        assert server.stop() == 0
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        ("not json", "cannot read the principals file"),
+        ('{"arn": "x"}', "must hold a JSON array of principals"),
+        ('[{"arn": "arn:aws:iam::111122223333:role/r"}]', "entry 1: expected an object with arn, access_key_id"),
+        ('[{"arn": "arn:aws:iam::1:role/r", "access_key_id": "K"}]', "entry 1: 'arn:aws:iam::1:role/r' is not the ARN"),
+        (
+            '[{"arn": "arn:aws:iam::111122223333:role/a", "access_key_id": "K"},'
+            ' {"arn": "arn:aws:iam::111122223333:role/b", "access_key_id": "K"}]',
+            "entry 2: access key id 'K' already belongs to arn:aws:iam::111122223333:role/a",
+        ),
+        ('[{"arn": "arn:aws:iam::111122223333:role/r", "access_key_id": "K", "policies": [{}]}]', "entry 1: policy 1"),
+    ],
+)
+def test_serve_refuses_a_bad_principals_file_in_one_line(tmp_path: Any, content: str, problem: str) -> None:
+    principals = tmp_path / "principals.json"
+    principals.write_text(content)
+    result = subprocess.run(
+        [sys.executable, "-m", "s3vectors_mock", "serve", "--port", "0", "--principals", str(principals)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.count("\n") == 1 and problem in result.stderr, result.stderr
+    assert str(principals) in result.stderr

@@ -49,6 +49,13 @@ def _parser() -> argparse.ArgumentParser:
         help="decide every call from identity and bucket policies as IAM does (AccessDeniedException otherwise)",
     )
     serve.add_argument(
+        "--principals",
+        type=Path,
+        metavar="FILE",
+        help="register the IAM roles and users FILE lists (a JSON array of {arn, access_key_id, policies}); calls "
+        "signed with another key act as their account's root",
+    )
+    serve.add_argument(
         "--state-dir",
         type=Path,
         metavar="DIR",
@@ -68,6 +75,14 @@ def serve(args: argparse.Namespace) -> int:
         print(f"s3vectors-mock: {error}", file=sys.stderr)
         return 2
     service = S3VectorsService(options)
+    if args.principals is not None:
+        from ._principals_file import PrincipalsFileError, register_principals
+
+        try:
+            register_principals(args.principals, service.principals)
+        except PrincipalsFileError as error:
+            print(f"s3vectors-mock: {error}", file=sys.stderr)
+            return 2
     state = None
     if args.state_dir is not None:
         from .._state_dir import StateDirError, open_state_directory
