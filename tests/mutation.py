@@ -45,6 +45,10 @@ def _deface(value: Any, clear: bool, seen: set[int]) -> None:
         else:
             value.append(value[0] if value and not isinstance(value[0], (dict, list)) else JUNK)
             value.append(JUNK)
+    elif isinstance(value, tuple):  # cannot change, but what it holds can
+        seen.add(id(value))
+        for item in value:
+            _deface(item, clear, seen)
     elif isinstance(value, np.ndarray) and value.flags.writeable:
         seen.add(id(value))
         value[...] = 7 if value.dtype.kind in "fiu" else value
