@@ -347,3 +347,18 @@ def test_concurrent_writers_end_in_a_serial_order_of_their_answered_calls() -> N
                 for write in touching
             ), key
     assert not has_cycle(edges, list(edges)), "no serial order of the answered calls gives this state"
+
+
+def test_a_keep_alive_connection_closed_while_idle_is_replaced_without_a_retry() -> None:
+    # The server closes idle keep-alive connections (uvicorn: after 5 s; shortened here, read per connection). A
+    # client pooling its connections notices and opens a new one: no failed call, even with retries off.
+    with S3VectorsMock() as mock, mock.serve() as server:
+        server._server.config.timeout_keep_alive = 1
+        client = http_client(server.url)
+        for pause in (0.0, 1.5, 0.0, 1.5):
+            time.sleep(pause)
+            assert client.list_vector_buckets()["vectorBuckets"] == []
+        with socket.create_connection(("127.0.0.1", server.port), timeout=5) as idle:
+            started = time.monotonic()
+            assert idle.recv(1) == b"", "a connection that never sends a byte is closed when idle too"
+            assert 0.5 < time.monotonic() - started < 4

@@ -11,6 +11,8 @@ when a later request on the connection cannot be parsed (its 400 went out at onc
 the connection closed), and when the client half-closes its side after sending (``shutdown(SHUT_WR)``, as ``nc -N``
 does: the connection closed after the first answer). Here every complete request is answered first; the 400, or
 the close, comes after the last of them. An incomplete request (its body cut short) is never answered.
+
+A connection that never sends anything is closed after the keep-alive timeout, as an idle one between requests is.
 """
 
 from __future__ import annotations
@@ -38,6 +40,14 @@ def service_style_protocol() -> Any:
 
     class ServiceStyleHttpToolsProtocol(HttpToolsProtocol):
         _after_last_answer: Action | None = None  # what to do once every owed answer is sent (close, or a 400)
+
+        def connection_made(self, transport: Any) -> None:
+            super().connection_made(transport)
+            # A connection that never sends a byte is as idle as one between requests: it is closed after the same
+            # keep-alive timeout (uvicorn starts that clock only after a first answer, so it stayed open forever).
+            self.timeout_keep_alive_task = self.loop.call_later(
+                self.timeout_keep_alive, self.timeout_keep_alive_handler
+            )
 
         def send_400_response(self, msg: str) -> None:
             if self._after_last_answer is not None:
