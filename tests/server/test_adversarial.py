@@ -100,6 +100,16 @@ def exchange(
     return parse_answers(received)
 
 
+def read_answers(sock: socket.socket, count: int) -> list[Answer]:
+    """Read from an open connection until ``count`` complete answers came."""
+    received = b""
+    while len(complete_answers(received)[0]) < count:
+        chunk = sock.recv(65536)
+        assert chunk, "closed before the answers came"
+        received += chunk
+    return parse_answers(received)
+
+
 def is_malformed_http(answer: Answer) -> bool:
     return (answer.status, answer.headers.get("x-amzn-errortype"), answer.body) == (
         400,
@@ -237,7 +247,7 @@ def test_a_byte_at_a_time_client_and_fifty_stalled_ones_do_not_hold_up_others(po
                 slow.sendall(bytes([byte]))
                 if byte == ord("{"):  # meanwhile, another client is answered at once
                     assert client.list_vector_buckets()["vectorBuckets"] == []
-            answer = parse_answers(slow.recv(65536))
+            answer = read_answers(slow, 1)
         assert answer[0].status == 200
         for n in range(20):
             client.create_vector_bucket(vectorBucketName=f"quick-{n}")
