@@ -372,3 +372,13 @@ def test_a_keep_alive_connection_closed_while_idle_is_replaced_without_a_retry()
             started = time.monotonic()
             assert idle.recv(1) == b"", "a connection that never sends a byte is closed when idle too"
             assert 0.5 < time.monotonic() - started < 4
+
+
+def test_an_upgrade_request_is_answered_as_plain_http(port: int, caplog: pytest.LogCaptureFixture) -> None:
+    # With the websockets package installed uvicorn took it for a WebSocket: a plain-text 500 and an error logged.
+    upgrade = b"Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+    (answer,) = exchange(port, b"GET /ListVectorBuckets HTTP/1.1\r\nHost: x\r\n" + upgrade + b"\r\n")
+    assert (answer.status, answer.headers["x-amzn-errortype"]) == (405, "MethodNotAllowedException")
+    (answer,) = exchange(port, b"GET /_s3vectors-mock/health HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n")
+    assert answer.status == 200
+    assert not [record for record in caplog.records if record.levelname in ("ERROR", "CRITICAL")]

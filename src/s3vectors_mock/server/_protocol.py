@@ -13,6 +13,7 @@ does: the connection closed after the first answer). Here every complete request
 the close, comes after the last of them. An incomplete request (its body cut short) is never answered.
 
 A connection that never sends anything is closed after the keep-alive timeout, as an idle one between requests is.
+An upgrade request (WebSocket, h2c) is answered as the plain HTTP request it also is.
 """
 
 from __future__ import annotations
@@ -40,6 +41,16 @@ def service_style_protocol() -> Any:
 
     class ServiceStyleHttpToolsProtocol(HttpToolsProtocol):
         _after_last_answer: Action | None = None  # what to do once every owed answer is sent (close, or a 400)
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            # The service speaks no WebSocket: an upgrade request is answered as the plain HTTP request it also is.
+            # (With the websockets package installed, uvicorn handed it to its WebSocket protocol, whose refusal
+            # was a plain-text 500 and an error in the log.)
+            self.ws_protocol_class = None
+
+        def _unsupported_upgrade_warning(self) -> None:
+            pass  # uvicorn's warning advises installing a WebSocket library: not what this server wants
 
         def connection_made(self, transport: Any) -> None:
             super().connection_made(transport)
