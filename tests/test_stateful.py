@@ -6,7 +6,8 @@ keys, deletes of present and absent keys, GetVectors, ListVectors in pages and i
 random filters, DeleteIndex and DeleteVectorBucket. Every answer is compared with the model's as it comes (the
 result, or the exact error code, message and field list), and after every step the whole state is read back
 through ListVectors (data and metadata) and compared with the model, together with the engine's internal
-invariants.
+invariants. Before that read, every request object the test passed and every answer it got is deeply changed
+(lists grown or emptied, dict values replaced): nothing the mock keeps may change with them (nothing by reference).
 
 The model is written from the behaviour spec (shared/spec/s3vectors-behaviour.md), not from the engine: dicts,
 loops and Python floats, what botocore's JSON makes of the values (``json.dumps``), and the brute force of
