@@ -23,7 +23,7 @@ import boto3
 import pytest
 
 from s3vectors_mock import S3VectorsMock
-from s3vectors_mock.server import _runner
+from s3vectors_mock.server import _protocol, _runner
 
 from .conftest import http_client
 
@@ -382,3 +382,23 @@ def test_an_upgrade_request_is_answered_as_plain_http(port: int, caplog: pytest.
     (answer,) = exchange(port, b"GET /_s3vectors-mock/health HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n")
     assert answer.status == 200
     assert not [record for record in caplog.records if record.levelname in ("ERROR", "CRITICAL")]
+
+
+def test_a_request_that_stops_arriving_is_dropped_and_a_slow_one_is_not(
+    port: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_protocol, "REQUEST_IDLE_SECONDS", 0.5)  # read when a connection's clock is set
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as stalled:
+        stalled.sendall(b"POST /CreateVectorBucket HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
+        started = time.monotonic()
+        assert stalled.recv(1) == b"", "closed, unanswered"
+        assert 0.4 < time.monotonic() - started < 4
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as headers_only:
+        headers_only.sendall(b"POST /ListVectorBuckets HTTP/1.1\r\nHost: x\r\n")
+        assert headers_only.recv(1) == b""
+    request = post(b"/CreateVectorBucket", b'{"vectorBucketName": "patient"}')
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as slow:
+        for start in range(0, len(request), len(request) // 5 + 1):  # the whole request over about a second
+            slow.sendall(request[start : start + len(request) // 5 + 1])
+            time.sleep(0.2)
+        assert read_answers(slow, 1)[0].status == 200

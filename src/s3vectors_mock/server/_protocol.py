@@ -12,12 +12,14 @@ the connection closed), and when the client half-closes its side after sending (
 does: the connection closed after the first answer). Here every complete request is answered first; the 400, or
 the close, comes after the last of them. An incomplete request (its body cut short) is never answered.
 
-A connection that never sends anything is closed after the keep-alive timeout, as an idle one between requests is.
+A connection that never sends anything is closed after the keep-alive timeout, as an idle one between requests is;
+one that stops sending in the middle of a request, after REQUEST_IDLE_SECONDS.
 An upgrade request (WebSocket, h2c) is answered as the plain HTTP request it also is.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -25,6 +27,9 @@ from .._errors import ServiceError
 from .._wire import wire_error
 
 MALFORMED_HTTP = "SerializationException"
+# A request whose bytes stop coming (its client crashed or hung mid-request) would hold its connection until the
+# server stops: after this long without a byte while the server waits for them, the connection is closed unanswered.
+REQUEST_IDLE_SECONDS = 60.0
 
 Action = Callable[[], None]
 
@@ -51,6 +56,41 @@ def service_style_protocol() -> Any:
 
         def _unsupported_upgrade_warning(self) -> None:
             pass  # uvicorn's warning advises installing a WebSocket library: not what this server wants
+
+        # ---- a request that stops arriving ----
+
+        _reading_request = False  # between the first byte of a request and its last
+        _stall_timer: asyncio.TimerHandle | None = None
+
+        def on_message_begin(self) -> None:
+            super().on_message_begin()
+            self._reading_request = True
+
+        def on_message_complete(self) -> None:
+            super().on_message_complete()
+            self._reading_request = False
+
+        def data_received(self, data: bytes) -> None:
+            self._cancel_stall_timer()
+            super().data_received(data)
+            # Only while the server itself waits for bytes: not while it holds reading back (flow control, a
+            # pipelined request waiting for the one before it).
+            if self._reading_request and not self.flow.read_paused and not self.transport.is_closing():
+                self._stall_timer = self.loop.call_later(REQUEST_IDLE_SECONDS, self._request_stalled)
+
+        def _request_stalled(self) -> None:
+            self._stall_timer = None
+            if self._reading_request and not self.flow.read_paused:
+                self.transport.close()
+
+        def _cancel_stall_timer(self) -> None:
+            if self._stall_timer is not None:
+                self._stall_timer.cancel()
+                self._stall_timer = None
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._cancel_stall_timer()
+            super().connection_lost(exc)
 
         def connection_made(self, transport: Any) -> None:
             super().connection_made(transport)
