@@ -203,8 +203,9 @@ def smithy(violations: list[str]) -> Error:
 
 
 def request_problem(records: list[Record]) -> Error | None:
-    """What the service's front door refuses before it looks at the index: an undecodable body, then the model's
-    constraints (key lengths, numbers in the vector data)."""
+    """What the service refuses before it looks at the index: an undecodable body, then the model's constraints
+    (key lengths, numbers in the vector data), then a key of more than 1024 UTF-8 bytes (a check of the request
+    alone, so it comes before the lookup, for PutVectors and load_vectors alike)."""
     if any(has_lone_surrogate(r.key) or (r.has_metadata and has_lone_surrogate(r.metadata)) for r in records):
         return Error("SerializationException", "UnknownError")
     violations = []
@@ -220,7 +221,12 @@ def request_problem(records: list[Record]) -> Error | None:
                     f"Value at '/vectors/{position}/data/float32/{offset}' failed to satisfy constraint: "
                     "Member must be a number"
                 )
-    return smithy(violations) if violations else None
+    if violations:
+        return smithy(violations)
+    for position, record in enumerate(records):
+        if len(record.key.encode("utf-8")) > 1024:
+            return Error("ValidationException", KEY_TOO_LONG, ((f"vectors[{position}]", KEY_TOO_LONG),))
+    return None
 
 
 def record_error(key: str, problem: str, path: str) -> Error:
@@ -463,8 +469,10 @@ CALL_LOG_HOLDS_COPIES = False
 
 
 def as_sent(params: dict[str, Any]) -> str:
-    """Request parameters as their JSON text (NaN and all), to compare a logged request with what was passed."""
-    return json.dumps(params, allow_nan=True, default=repr)
+    """Request parameters as their JSON text (NaN and all), to compare a logged request with what was passed.
+    Numbers are compared as doubles: the log may keep a number as the service reads it (10**30 as 1e30)."""
+    text = json.dumps(params, allow_nan=True, default=repr)
+    return json.dumps(json.loads(text, parse_int=float), allow_nan=True)
 
 
 def client_for(validation: bool) -> Any:
