@@ -6,7 +6,8 @@ keys, deletes of present and absent keys, GetVectors, ListVectors in pages and i
 random filters, DeleteIndex and DeleteVectorBucket. Every answer is compared with the model's as it comes (the
 result, or the exact error code, message and field list), and after every step the whole state is read back
 through ListVectors (data and metadata) and compared with the model, together with the engine's internal
-invariants.
+invariants. Before that read, every request object the test passed and every answer it got is deeply changed
+(lists grown or emptied, dict values replaced): nothing the mock keeps may change with them (nothing by reference).
 
 The model is written from the behaviour spec (shared/spec/s3vectors-behaviour.md), not from the engine: dicts,
 loops and Python floats, what botocore's JSON makes of the values (``json.dumps``), and the brute force of
@@ -20,6 +21,7 @@ tests/test_stateful.py``.
 
 from __future__ import annotations
 
+import copy
 import itertools
 import json
 import math
@@ -38,9 +40,11 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from s3vectors_mock import S3VectorsMock
+from s3vectors_mock._calls import CallRecord
 from s3vectors_mock._service_model import has_member
 from s3vectors_mock.engine.columns import ABSENT, ARRAY
 from tests import reference
+from tests.mutation import deface
 
 EXAMPLES = int(os.environ.get("S3VECTORS_MOCK_STATEFUL_EXAMPLES", "15"))
 STEPS = int(os.environ.get("S3VECTORS_MOCK_STATEFUL_STEPS", "30"))
@@ -207,8 +211,9 @@ def smithy(violations: list[str]) -> Error:
 
 
 def request_problem(records: list[Record]) -> Error | None:
-    """What the service's front door refuses before it looks at the index: an undecodable body, then the model's
-    constraints (key lengths, numbers in the vector data)."""
+    """What the service refuses before it looks at the index: an undecodable body, then the model's constraints
+    (key lengths, numbers in the vector data), then a key of more than 1024 UTF-8 bytes (a check of the request
+    alone, so it comes before the lookup, for PutVectors and load_vectors alike)."""
     if any(has_lone_surrogate(r.key) or (r.has_metadata and has_lone_surrogate(r.metadata)) for r in records):
         return Error("SerializationException", "UnknownError")
     violations = []
@@ -467,6 +472,13 @@ filters = st.recursive(
 _clients: dict[bool, Any] = {}
 
 
+def as_sent(params: dict[str, Any]) -> str:
+    """Request parameters as their JSON text (NaN and all), to compare a logged request with what was passed.
+    Numbers are compared as doubles: the log may keep a number as the service reads it (10**30 as 1e30)."""
+    text = json.dumps(params, allow_nan=True, default=repr)
+    return json.dumps(json.loads(text, parse_int=float), allow_nan=True)
+
+
 def client_for(validation: bool) -> Any:
     """One client of each kind for the whole run: clients are mocked by whatever mock is active when they call."""
     if validation not in _clients:
@@ -488,17 +500,30 @@ class S3VectorsMachine(RuleBasedStateMachine):
         self.mock = S3VectorsMock(**self.mock_options).start()
         self.client = client_for(True)
         self.buckets: dict[str, dict[str, ModelIndex]] = {}
+        self.touched: list[Any] = []  # every request object and answer of the step: see deface_what_was_touched
+        self.logged: list[tuple[CallRecord, str]] = []
+        self.defacements = 0
 
     def teardown(self) -> None:
         self.mock.stop()
 
     # ---- helpers -------------------------------------------------------------------------------------------------
 
-    def call(self, operation: str, **params: Any) -> Answer:
+    def call(self, operation: str, client: Any = None, **drawn: Any) -> Answer:
+        # A copy is passed (and defaced later): strategies hand out shared objects (st.just, sampled_from).
+        params = copy.deepcopy(drawn)
+        sent, logged = as_sent(params), len(self.mock.calls)
+        answer: Answer
         try:
-            return getattr(self.client, operation)(**params)
+            answer = getattr(client or self.client, operation)(**params)
         except ClientError as error:
-            return error_of(error)
+            self.touched.append(error.response)
+            answer = error_of(error)
+        self.touched += [params, answer]
+        calls = self.mock.calls
+        if len(calls) > logged:
+            self.logged.append((calls[-1], sent))
+        return answer
 
     def expect_error(self, answer: Answer, expected: Error) -> None:
         assert isinstance(answer, Error), f"expected {expected}, got a success: {answer}"
@@ -649,12 +674,12 @@ class S3VectorsMachine(RuleBasedStateMachine):
         # Now and then an index that does not exist (the same records must then be answered NotFound).
         if data.draw(rarely(st.just(False), st.just(True), 20)):
             bucket, index = BUCKETS[1], "missing-index"
-        try:
-            answer = client_for(validation).put_vectors(
-                **self.address(bucket, index, by_arn), vectors=[record.as_request() for record in records]
-            )
-        except ClientError as error:
-            answer = error_of(error)
+        answer = self.call(
+            "put_vectors",
+            client_for(validation),
+            **self.address(bucket, index, by_arn),
+            vectors=[record.as_request() for record in records],
+        )
         self.write(bucket, index, records, answer)
 
     @precondition(lambda self: bool(self.indexes()))
@@ -672,10 +697,13 @@ class S3VectorsMachine(RuleBasedStateMachine):
         if as_array and plain_rows and not any(abs(as_double(v)) == math.inf for row in rows for v in row):
             rows = np.asarray(rows, dtype=np.float64)
         metadata = [record.metadata if record.has_metadata else None for record in records]
+        passed = copy.deepcopy(([r.key for r in records], rows, metadata))  # see call()
+        self.touched.append(passed)
         try:
-            self.mock.load_vectors(index_arn(bucket, index), [r.key for r in records], rows, metadata)
+            self.mock.load_vectors(index_arn(bucket, index), *passed)
             answer: Answer = {}
         except ClientError as error:
+            self.touched.append(error.response)
             answer = error_of(error)
             assert "ResponseMetadata" in error.response
         # load_vectors reads None as "no metadata", as a PutVectors record without the member.
@@ -747,6 +775,7 @@ class S3VectorsMachine(RuleBasedStateMachine):
                 **extra,
                 **({"nextToken": token} if token else {}),
             )
+            self.touched.append(page)
             assert len(page["vectors"]) <= page_size
             vectors += page["vectors"]
             token = page.get("nextToken")
@@ -821,12 +850,26 @@ class S3VectorsMachine(RuleBasedStateMachine):
 
     # ---- after every step ----------------------------------------------------------------------------------------
 
+    def deface_what_was_touched(self) -> None:
+        """A caller changes everything it passed and got back (lists grow and dict values change, or every container
+        is emptied): the state, read back right after this, must still be the model's (nothing by reference)."""
+        self.defacements += 1
+        deface(self.touched, clear=self.defacements % 2 == 0)
+        self.touched = []
+        # Issue 17 item 6: m.calls holds what was sent, never the caller's objects.
+        for record, sent in self.logged:
+            assert as_sent(record.params) == sent, f"m.calls changed with the caller's objects: {record}"
+        self.logged = []
+
     @invariant()
     def state_matches_the_model(self) -> None:
+        self.deface_what_was_touched()
         listed_buckets = self.client.list_vector_buckets()["vectorBuckets"]
+        self.touched.append(listed_buckets)
         assert sorted(b["vectorBucketName"] for b in listed_buckets) == sorted(self.buckets)
         for bucket, indexes in self.buckets.items():
             listed_indexes = self.client.list_indexes(vectorBucketName=bucket)["indexes"]
+            self.touched.append(listed_indexes)
             assert sorted(i["indexName"] for i in listed_indexes) == sorted(indexes)
             for index, model in indexes.items():
                 listed = self.listed(bucket, index, 500, returnData=True, returnMetadata=True)
@@ -854,6 +897,7 @@ class S3VectorsMachine(RuleBasedStateMachine):
                 queryVector={"float32": [1.0] * model.dimension},
                 filter=probe,
             )["vectors"]
+            self.touched += [probe, hits]
             expected = {key for key, (_, metadata) in model.vectors.items() if reference.matches(probe, metadata or {})}
             assert {hit["key"] for hit in hits} == expected, probe
 

@@ -6,9 +6,10 @@ wrapt keeps each wrapped function's signature, which pytest reads to inject fixt
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import unittest
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, Protocol, TypeVar
 
 import wrapt
@@ -29,6 +30,8 @@ class Switch(Protocol):
 
     def reset(self) -> None: ...
 
+    def _stop_and_forget(self) -> None: ...
+
     def _snapshot_state(self) -> Any: ...
 
     def _restore_state(self, snapshot: Any) -> None: ...
@@ -42,11 +45,18 @@ class Switch(Protocol):
     def __exit__(self, *exc_info: Any) -> None: ...
 
 
-def _fresh(mock: Switch) -> Switch:
-    """The mock, reset unless it is already active (a decorated call nested in an active mock keeps its state)."""
+@contextlib.contextmanager
+def _scoped(mock: Switch) -> Iterator[None]:
+    """The mock active for one decorated call, with fresh state unless it is already active (a call nested in an
+    active mock shares its state). The call that ends the mock's last activation drops the state, so that a finished
+    test keeps no buckets, vectors, call log or tokens alive (a mock used with ``with`` keeps its state instead)."""
     if not mock.active:
         mock.reset()
-    return mock
+    mock.start()
+    try:
+        yield
+    finally:
+        mock._stop_and_forget()
 
 
 def decorate_callable(mock: Switch, function: Function) -> Function:
@@ -55,7 +65,7 @@ def decorate_callable(mock: Switch, function: Function) -> Function:
 
         @wrapt.decorator
         async def run_async(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
-            async with _fresh(mock):
+            with _scoped(mock):
                 return await wrapped(*args, **kwargs)
 
         return run_async(function)  # type: ignore[return-value]
@@ -63,7 +73,7 @@ def decorate_callable(mock: Switch, function: Function) -> Function:
 
         @wrapt.decorator
         async def run_async_generator(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
-            async with _fresh(mock):
+            with _scoped(mock):
                 async for item in wrapped(*args, **kwargs):
                     yield item
 
@@ -72,14 +82,14 @@ def decorate_callable(mock: Switch, function: Function) -> Function:
 
         @wrapt.decorator
         def run_generator(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
-            with _fresh(mock):
+            with _scoped(mock):
                 return (yield from wrapped(*args, **kwargs))
 
         return run_generator(function)  # type: ignore[return-value]
 
     @wrapt.decorator
     def run(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
-        with _fresh(mock):
+        with _scoped(mock):
             return wrapped(*args, **kwargs)
 
     return run(function)  # type: ignore[return-value]
@@ -91,7 +101,8 @@ def decorate_callable(mock: Switch, function: Function) -> Function:
 # (tearDownClass / teardown_class, and unittest's class cleanups), so no call made at class level escapes it.
 # What the class setup creates is the starting state of every test: each test gets a fresh copy of it, so tests
 # never see each other's changes, and its setUp / setup_method data is visible in the test. The class teardown
-# sees the state the class setup left. Call logs and injected faults start empty for each test.
+# sees the state the class setup left. Call logs and injected faults start empty for each test. What a test made is
+# dropped when it ends, and the class's state when the class ends: a finished test class keeps nothing alive.
 
 Snapshot = Any
 
@@ -125,6 +136,13 @@ def _own_or_inherited(cls: type, name: str) -> Callable[[type], None]:
         return lambda klass: static()
     plain = found  # pytest also accepts a plain function taking the class, or nothing
     return lambda klass: plain(klass) if _takes_an_argument(plain) else plain()
+
+
+def _end_test(mock: Switch) -> None:
+    """A test of a decorated class ends: its state goes (the next test, and the class teardown, start from the
+    class's baseline anyway); the class's own activation goes on."""
+    mock.stop()
+    mock.reset()
 
 
 def _takes_an_argument(function: Callable[..., Any]) -> bool:
@@ -161,7 +179,7 @@ def _decorate_unittest(mock: Switch, cls: type[unittest.TestCase], baselines: di
 
     def end_class(klass: type) -> None:
         baselines.pop(klass, None)
-        mock.stop()
+        mock._stop_and_forget()
 
     def set_up_class(klass: type[unittest.TestCase]) -> None:
         mock.reset()
@@ -179,7 +197,7 @@ def _decorate_unittest(mock: Switch, cls: type[unittest.TestCase], baselines: di
     def setUp(test: unittest.TestCase) -> None:
         _start_from(mock, baselines.get(type(test)))
         mock.start()
-        test.addCleanup(mock.stop)
+        test.addCleanup(_end_test, mock)
         original_set_up(test)
 
     cls.setUpClass = classmethod(set_up_class)  # type: ignore[assignment,method-assign]
@@ -199,7 +217,7 @@ def _decorate_pytest_class(mock: Switch, cls: type, baselines: dict[type, Snapsh
         try:
             original_setup_class(klass)
         except BaseException:
-            mock.stop()  # pytest runs no teardown_class after a failed setup_class
+            mock._stop_and_forget()  # pytest runs no teardown_class after a failed setup_class
             raise
         baselines[klass] = _snapshot(mock)
 
@@ -209,7 +227,7 @@ def _decorate_pytest_class(mock: Switch, cls: type, baselines: dict[type, Snapsh
             original_teardown_class(klass)
         finally:
             baselines.pop(klass, None)
-            mock.stop()
+            mock._stop_and_forget()
 
     def setup_method(test: Any, method: Any = None) -> None:
         _start_from(mock, baselines.get(type(test)))
@@ -226,7 +244,7 @@ def _decorate_pytest_class(mock: Switch, cls: type, baselines: dict[type, Snapsh
             if original_teardown is not None:
                 _call_xunit(original_teardown, test, method)
         finally:
-            mock.stop()
+            _end_test(mock)
 
     cls.setup_class = classmethod(setup_class)  # type: ignore[attr-defined]
     cls.teardown_class = classmethod(teardown_class)  # type: ignore[attr-defined]

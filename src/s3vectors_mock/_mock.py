@@ -50,7 +50,7 @@ class S3VectorsMock:
         )
         self._service_instance: S3VectorsService | None = None
         self._depth = 0
-        self._depth_lock = threading.Lock()
+        self._depth_lock = threading.RLock()
 
     @property
     def account_id(self) -> str:
@@ -85,7 +85,7 @@ class S3VectorsMock:
         return self
 
     def stop(self) -> None:
-        """Stop answering; the state stays until :meth:`reset` (a decorated call starts from a fresh one)."""
+        """Stop answering; the state stays until :meth:`reset` (a decorated call drops it when it ends)."""
         with self._depth_lock:
             if self._depth == 0:
                 raise RuntimeError("stop() called on a mock_s3vectors that is not started")
@@ -94,6 +94,15 @@ class S3VectorsMock:
                 from ._hooks import active_services
 
                 active_services.remove(self._service)
+
+    def _stop_and_forget(self) -> None:
+        """Stop; when that ends the mock's last activation, drop its state (a decorated call, a decorated class or a
+        fixture ends: nothing of a finished test stays in memory). One step, so no start in another thread can come
+        between the check and the reset."""
+        with self._depth_lock:
+            self.stop()
+            if self._depth == 0:
+                self.reset()
 
     @property
     def active(self) -> bool:

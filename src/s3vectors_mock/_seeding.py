@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError
 from ._arns import parse_arn, partition_of
 from ._botocore_responses import failure
 from ._errors import INDEX_NOT_FOUND, ServiceError, not_found
-from ._records import Batch, seeded_batch, seeded_records
+from ._records import PATH, Batch, check_key_bytes, seeded_batch, seeded_records
 from ._service_model import service_model
 from ._store import Backend, Index
 
@@ -55,6 +55,7 @@ def seed(
     try:
         # As for PutVectors: the request's own checks first, then the index, then the records against it.
         records = seeded_records(keys, vectors, metadata)
+        check_key_bytes(records.keys, PATH)  # a check of the request alone: before the lookup, as in PutVectors
         with backend.lock:
             index = _index_at(backend, index_arn)
             batch = seeded_batch(index, records)

@@ -53,7 +53,7 @@ def _options(request: pytest.FixtureRequest) -> dict[str, Any]:
 
 @pytest.fixture
 def s3vectors_mock(request: pytest.FixtureRequest) -> Iterator[S3VectorsMock]:
-    """An active mock with fresh state for this test (options from the ``s3vectors`` marker)."""
+    """An active mock with fresh state for this test (options from the ``s3vectors`` marker), dropped at teardown."""
     from ._mock import S3VectorsMock
 
     # Under another target than the mock, nothing in-process answers: a test that needs the mock is skipped.
@@ -62,6 +62,7 @@ def s3vectors_mock(request: pytest.FixtureRequest) -> Iterator[S3VectorsMock]:
         pytest.skip(needs_mock_reason(remote.kind))
     with S3VectorsMock(**_options(request)) as mock:
         yield mock
+    mock.reset()  # the test is over: nothing of its state stays alive (pytest may keep the fixture's value around)
 
 
 @pytest.fixture(scope="session")

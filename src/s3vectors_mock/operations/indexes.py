@@ -84,7 +84,13 @@ def describe_index(index: Index, bucket_encryption: dict[str, Any]) -> Params:
         "encryptionConfiguration": dict(index.encryption or bucket_encryption),
         "indexMode": index.index_mode,
     }
-    configuration = dict(index.metadata_configuration) if index.metadata_configuration is not None else None
+    # Copies all the way down (the key list too): the caller may change its answer, never the index.
+    configuration = None
+    if index.metadata_configuration is not None:
+        configuration = {
+            name: list(value) if isinstance(value, list) else value
+            for name, value in index.metadata_configuration.items()
+        }
     if index.text_search:
         configuration = configuration or {}
         configuration["textSearchConfigurations"] = [dict(entry) for entry in index.text_search.values()]

@@ -306,5 +306,13 @@ def _describe(index: Index, hit: Hit, params: Params) -> Params:
     if params.get("returnMetadata"):
         described["metadata"] = returned_metadata(index.table.metadata[index.table.row_of[hit.key]])
     if params.get("returnScores") and hit.scores is not None:
-        described["scores"] = hit.scores
+        described["scores"] = _copied_scores(hit.scores)
     return described
+
+
+def _copied_scores(scores: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a hit's scores: the ranking they come from is kept for the next pages (and a page may be asked
+    for again with the same token), so an answer must not share them with it."""
+    return {
+        name: [dict(entry) for entry in value] if isinstance(value, list) else value for name, value in scores.items()
+    }
