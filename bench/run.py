@@ -373,6 +373,21 @@ def true_neighbours(data: np.ndarray[Any, Any], queries: np.ndarray[Any, Any], k
     return found
 
 
+def exact_query_time(keys: list[str], data: Any, dimension: int, queries: list[list[float]]) -> float:
+    """The median time of an exact top-10 query over ``data`` (the floor approximate search is compared with)."""
+    with mock_s3vectors(approximate_above=None) as m:
+        client = boto3.client("s3vectors", region_name=REGION)
+        arn = setup_index(client, dimension)
+        m.load_vectors(arn, keys, data)
+        exact_times = []
+        for q in queries:
+            started = time.perf_counter()
+            client.query_vectors(indexArn=arn, topK=10, queryVector={"float32": q})
+            exact_times.append(time.perf_counter() - started)
+        m.reset()
+    return statistics.median(exact_times)
+
+
 def approximate_run(family: str, count: int, dimension: int) -> dict[str, Any]:
     """Load ``count`` vectors of a family, then query as a test would: the warm-up queries, queries while the IVF
     index is built in the background, then 100 measured queries. Every query is timed; the exact query time is
@@ -385,17 +400,7 @@ def approximate_run(family: str, count: int, dimension: int) -> dict[str, Any]:
     keys = [f"k{i}" for i in range(count)]
     warm_lists, measured_lists = warm.tolist(), measured.tolist()
     result: dict[str, Any] = {}
-    with mock_s3vectors(approximate_above=None) as m:
-        client = boto3.client("s3vectors", region_name=REGION)
-        arn = setup_index(client, dimension)
-        m.load_vectors(arn, keys, data)
-        exact_times = []
-        for q in measured_lists[:30]:
-            started = time.perf_counter()
-            client.query_vectors(indexArn=arn, topK=10, queryVector={"float32": q})
-            exact_times.append(time.perf_counter() - started)
-        result["exact"] = statistics.median(exact_times)
-        m.reset()
+    result["exact"] = exact_query_time(keys, data, dimension, measured_lists[:30])
     gc.collect()
     with mock_s3vectors(approximate_above=count - 1) as m:
         client = boto3.client("s3vectors", region_name=REGION)
@@ -493,17 +498,7 @@ def growth_run(start: int, end: int, dimension: int, steps: int) -> dict[str, An
         del table, search, index
         m.reset()
     gc.collect()
-    with mock_s3vectors(approximate_above=None) as m:
-        client = boto3.client("s3vectors", region_name=REGION)
-        arn = setup_index(client, dimension)
-        m.load_vectors(arn, keys, data)
-        exact_times = []
-        for q in measured_lists[:30]:
-            started = time.perf_counter()
-            client.query_vectors(indexArn=arn, topK=10, queryVector={"float32": q})
-            exact_times.append(time.perf_counter() - started)
-        result["exact"] = statistics.median(exact_times)
-        m.reset()
+    result["exact"] = exact_query_time(keys, data, dimension, measured_lists[:30])
     truth = true_neighbours(data, measured, 10)
     result["recall"] = statistics.mean(len(set(f) & t) / 10 for f, t in zip(found, truth))
     return result
