@@ -3,7 +3,12 @@ nothing else) where nothing can be reset. Against a server in this process, stan
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
@@ -133,3 +138,31 @@ def test_nothing_answering_is_refused_and_something_else_is_not_ours() -> None:
         assert not is_ours(f"http://127.0.0.1:{server.get_host_and_port()[1]}")
     finally:
         server.stop()
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="PR_SET_PDEATHSIG is Linux's")
+def test_the_target_server_dies_with_the_test_process() -> None:
+    """A test process killed outright (SIGKILL, an OOM kill) leaves no server of the server target behind."""
+    parent = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import time\nfrom s3vectors_mock._remote_targets import ServerProcess\n"
+            "server = ServerProcess()\nprint(server._process.pid, flush=True)\ntime.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert parent.stdout is not None
+    server_pid = int(parent.stdout.readline())
+    parent.kill()
+    parent.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(server_pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    os.kill(server_pid, signal.SIGKILL)
+    raise AssertionError("the server outlived the test process that started it")

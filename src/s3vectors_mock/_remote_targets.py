@@ -58,6 +58,15 @@ def reset(url: str) -> None:
     _control(url, "reset", "POST")
 
 
+def _stop_with_parent() -> None:
+    """In the server's process, before it starts: SIGTERM it when the test process dies, even by SIGKILL, so that no
+    server outlives the run that started it (Linux's PR_SET_PDEATHSIG)."""
+    import ctypes
+    import signal
+
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+
+
 class ServerProcess:
     """``python -m s3vectors_mock serve --port 0`` in a subprocess: nothing in the test process answers."""
 
@@ -75,6 +84,7 @@ class ServerProcess:
             stderr=self._errors,
             env=environment,
             text=True,
+            preexec_fn=_stop_with_parent if sys.platform == "linux" else None,
         )
         lines: queue.Queue[str | None] = queue.Queue()
         # Read stdout to its end in the background, so a chatty server never blocks on a full pipe.
