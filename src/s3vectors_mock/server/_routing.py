@@ -351,8 +351,9 @@ def body_members(operation: OperationModel, body: bytes) -> Params:
         raise serialization_error(f"The request body is not valid JSON: {error}") from None
     if not isinstance(document, dict):
         raise serialization_error(f"The request body must be a JSON object, not {type(document).__name__}")
-    # Special float strings are rare; a quick scan of the raw bytes spares walking 128,000 floats to find none.
-    floats = b'"NaN"' in body or b'Infinity"' in body
+    # Special float strings are rare; a quick scan of the raw bytes spares walking 128,000 floats to find none. A
+    # one-byte search (memchr) rules most bodies out first: a full 10 MB substring search costs ~10 ms.
+    floats = (b"N" in body and b'"NaN"' in body) or (b"I" in body and b'Infinity"' in body)
     params: Params = {}
     for wire_name, value in document.items():
         if wire_name not in members:
