@@ -16,7 +16,7 @@ import botocore.config
 import botocore.loaders
 import botocore.session
 import pytest
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, EndpointConnectionError
 from botocore.stub import Stubber
 
 from s3vectors_mock import S3VectorsMock, S3VectorsMockError, mock_s3vectors, patch_client
@@ -160,9 +160,23 @@ def test_unimplemented_operation_is_a_clear_error(mock: S3VectorsMock, monkeypat
     assert "ListVectorBuckets" in message
 
 
-def test_request_reaching_send_while_active_fails_closed(mock: S3VectorsMock) -> None:
+@pytest.mark.parametrize("earlier_call_unmocked", [False, True])
+def test_request_reaching_send_while_active_fails_closed(mock: S3VectorsMock, earlier_call_unmocked: bool) -> None:
     client = boto3.client("s3vectors", region_name="us-east-1")
     patch_client(client)
+    if earlier_call_unmocked:  # a call of this thread decided for the wire must not let a later one through
+        mock.stop()
+        unmocked = boto3.client(
+            "s3vectors",
+            region_name="us-east-1",
+            endpoint_url="http://127.0.0.1:9",  # nothing listens: refused at once, on this machine
+            aws_access_key_id="k",
+            aws_secret_access_key="s",
+            config=botocore.config.Config(retries={"total_max_attempts": 1}),
+        )
+        with pytest.raises(EndpointConnectionError):
+            unmocked.list_vector_buckets()
+        mock.start()
     # Another before-call handler that declines to answer and stops ours (as a misbehaving plugin might).
     client.meta.events.register_first("before-call.s3vectors.ListVectorBuckets", lambda **_: None)
     client.meta.events.unregister("before-call.s3vectors", unique_id="s3vectors-mock-call")

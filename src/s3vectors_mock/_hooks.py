@@ -272,6 +272,9 @@ def _answering(client: Any) -> Callable[[str], S3VectorsService | None]:
     """The decision of one client's serializer: the mock that answers this call in-process, if any."""
 
     def answering(operation: str) -> S3VectorsService | None:
+        # A new call of this thread or task: nothing is decided for the wire until its own before-call decides it
+        # (a value left by an earlier call must not let this one through the send stage if that never runs).
+        _decided_for_the_wire.set(False)
         service = active_services.current()
         if service is None or service.routes_through_send(operation):
             return None
