@@ -32,7 +32,7 @@ from .access.evaluation import Requester
 from .access.ledger import RUN_LEDGER, Ledger
 from .access.principals import PrincipalRegistry, root_arn
 from .operations import dispatch
-from .operations._authorize import asked
+from .operations._authorize import Asked, asked
 from .operations._request import Params, Request
 
 if TYPE_CHECKING:
@@ -177,15 +177,17 @@ class S3VectorsService:
             return Requester(principal.arn, principal.account, principal.policies)
         return Requester(root_arn(caller.account, partition_of(caller.region)), caller.account, None)
 
-    def _record_asked(self, request: Request, operation: str, params: Params) -> None:
+    def _record_asked(self, request: Request, operation: str, params: Params) -> Asked | None:
         """Note what the call asks for, for the least-privilege policy: every call, denied and failed ones too,
-        as long as its resource can be read from it (an unknown operation or an unreadable name asks nothing)."""
+        as long as its resource can be read from it (an unknown operation or an unreadable name asks nothing).
+        Returns it, so that an enforced call is decided on the same reading."""
         try:
             wanted = asked(request, operation, params)
         except Exception:  # whatever the request lacks (a member, a valid name), the call itself reports it
-            return
+            return None
         self.ledger.record(wanted.actions, wanted.resource)
         RUN_LEDGER.record(wanted.actions, wanted.resource)
+        return wanted
 
     # ---- answering ----------------------------------------------------------------------------------------------
 
@@ -197,10 +199,10 @@ class S3VectorsService:
         traceback in the caller's code.
         """
         request = Request(self.backend, self.options, caller.account, caller.region, caller.client)
-        self._record_asked(request, operation, params)
+        wanted = self._record_asked(request, operation, params)
         requester = self._requester(caller) if self.options.enforce_access else None
         try:
-            response = self._dispatch(request, operation, params, body_size, caller, requester)
+            response = self._dispatch(request, operation, params, body_size, caller, requester, wanted)
         except ServiceError as error:
             self.calls.append(CallRecord(operation, params, caller.region, error.code, account=caller.account))
             raise
@@ -221,14 +223,15 @@ class S3VectorsService:
         body_size: int,
         caller: Caller,
         requester: Requester | None,
+        wanted: Asked | None,
     ) -> Params:
         journal = self.journal
         if journal is None or operation not in MUTATING_OPERATIONS:
-            return dispatch(request, operation, params, body_size, requester)
+            return dispatch(request, operation, params, body_size, requester, wanted)
         # One hold of the lock from the change to its record, so that the journal's order is the order of the
         # changes; the clock is fixed first so that the record carries the creation time the operation used.
         with self.backend.lock, fixed_clock(now()) as moment:
-            response = dispatch(request, operation, params, body_size, requester)
+            response = dispatch(request, operation, params, body_size, requester, wanted)
             try:
                 journal.request(operation, params, caller, moment)
             except OSError as error:

@@ -13,7 +13,7 @@ from .._service_model import operation_names
 from .._validation import validate_request
 from ..access.evaluation import Requester
 from . import buckets, indexes, policies, query, tags, text_config, vectors
-from ._authorize import asked, authorize
+from ._authorize import Asked, asked, authorize
 from ._request import Params, Request
 
 Operation = Callable[[Request, Params], Params]
@@ -51,6 +51,7 @@ def dispatch(
     params: Params,
     body_size: int = 0,
     requester: Requester | None = None,
+    wanted: Asked | None = None,
 ) -> Params:
     """Run one operation as the service would, raising :class:`ServiceError` for every failure.
 
@@ -65,7 +66,8 @@ def dispatch(
     With a ``requester`` (access enforced), the caller's right to the request is decided once the request's shape
     is known to be valid (the model's constraints, and the names or ARNs it addresses) and before the operation's
     own rules or any lookup: an unauthorized caller learns nothing of what exists (AccessDeniedException whether
-    or not the resource does) and changes nothing.
+    or not the resource does) and changes nothing. ``wanted`` is what the request asks, when the caller has read
+    it already; otherwise it is read here, after the model's constraints (raising the name or ARN errors).
     """
     handler = OPERATIONS.get(operation)
     if handler is None or operation not in operation_names():
@@ -75,7 +77,8 @@ def dispatch(
     if body_size > MAX_BODY_BYTES:
         raise validation_error(BODY_TOO_LARGE)
     validate_request(operation, params)
-    wanted = asked(request, operation, params) if requester is not None else None
+    if requester is not None and wanted is None:
+        wanted = asked(request, operation, params)
     with request.backend.lock:
         if requester is not None and wanted is not None:
             authorize(request, wanted, requester)
