@@ -92,18 +92,6 @@ def test_a_request_is_read_only_when_every_record_carries_a_float_list() -> None
         assert compact_copy(broken["vectors"][0]["data"]["float32"]) is None
 
 
-def test_the_body_bound_trusts_only_numbers_json_writes_short() -> None:
-    from s3vectors_mock._float_lists import short_numbers
-
-    # Below 2**64 an integer has at most 20 digits; above it, only the type check of _lazy_body can tell a long
-    # integer from a float (which JSON writes in at most 24 characters whatever its size).
-    rows = [[0.5, 1e18, 2**63], [0.5, 2**64, 1.0], [0.5, 1e300, 1.0]]
-    with reading():
-        assert read_rows(rows) is not None
-        assert short_numbers(rows[0]) and not short_numbers(rows[1]) and not short_numbers(rows[2])
-    assert not short_numbers(rows[0])
-
-
 def test_the_call_log_compacts_read_lists_to_the_same_values() -> None:
     rows = [[0.1, 0.2, 3e38, 5e-46], [7.0, -0.0, 1e39, 2]]
     params: dict[str, Any] = {

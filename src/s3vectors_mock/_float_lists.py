@@ -1,8 +1,8 @@
 """The vector data of one request, read once: every float list of a PutVectors request converted in one pass.
 
 A PutVectors request of 500 × 1024 carries half a million Python floats, and several stages look at them: the
-model's type checks (numbers, not booleans or strings), the body-size bound, the records' float32 conversion and
-the call log's compact copy. Each used to walk every float in Python-level C loops of its own (~7 ms each for that
+model's type checks (numbers, not booleans or strings), the records' float32 conversion and the call log's compact
+copy. Each used to walk every float in Python-level C loops of its own (~7 ms each for that
 request). Now the service reads a request's lists once, when it starts answering it (:func:`reading`), and every
 later stage of the same request asks this module instead.
 
@@ -44,13 +44,6 @@ class _Block:
         self.rows = rows  # held, so that the lists' ids stay theirs while the reading lasts
         self.doubles = read
         self._float32: Float32 | None = None
-        self._short: npt.NDArray[np.bool_] | None = None
-
-    def short(self) -> npt.NDArray[np.bool_]:
-        """Per row: whether every value is below 2**64 in magnitude (see :func:`short_numbers`)."""
-        if self._short is None:
-            self._short = np.asarray(np.abs(self.doubles).max(axis=1, initial=0.0) < 2.0**64, dtype=np.bool_)
-        return self._short
 
     def float32(self) -> Float32:
         if self._float32 is None:
@@ -83,15 +76,6 @@ def was_read(values: Any) -> bool:
     """Whether a list was read in this request (so it holds only numbers)."""
     current = _current.get()
     return current is not None and current.find(values) is not None
-
-
-def short_numbers(values: Any) -> bool:
-    """Whether a list was read in this request and holds no number of 2**64 or more: JSON writes each of its items
-    in at most 24 characters (a float's shortest repr, or an integer of at most 20 digits). A larger value may be
-    a float or a long integer: the caller looks at the types."""
-    current = _current.get()
-    found = current.find(values) if current is not None else None
-    return found is not None and bool(found[0].short()[found[1]])
 
 
 def read_rows(rows: Sequence[Any]) -> Doubles | None:
