@@ -90,7 +90,8 @@ class Index:
         """Make metadata keys full-text searchable, indexing the vectors already stored (the backfill)."""
         for metadata_key, configuration in configurations.items():
             text_field = TextField(configuration.get("language"))
-            text_field.write(self.table.keys, [(values or {}).get(metadata_key) for values in self.table.metadata])
+            values = [(metadata or {}).get(metadata_key) for metadata in self.table.metadata]
+            text_field.write(list(self.table.keys), values)
             self.text_fields[metadata_key] = text_field
             self.text_search[metadata_key] = configuration
 

@@ -26,6 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .engine.columns import ARRAY, Column, MetadataColumns, Vocabulary
+from .engine.keys import PackedKeys
 from .engine.table import HUGE, HUGE_SQUARED_NORM, ORDINARY, TINY, TINY_SQUARED_NORM, MetadataRows, VectorTable
 
 
@@ -81,12 +82,12 @@ def read_image(
 
     table.data = matrix
     table.size = count
-    table.keys = keys
-    table.metadata = MetadataRows()
+    try:
+        table.keys = PackedKeys.from_list(keys, hashes)
+    except ValueError as error:
+        raise ImageError(str(error)) from error
+    table.metadata = MetadataRows(count)
     table.metadata.extend(metadata)
-    table.row_of = dict(zip(keys, range(count)))
-    if len(table.row_of) != count:
-        raise ImageError("repeated keys")
     table.squared_norms = norms
     # The float32 copies and classes are a few vectorized passes: cheaper to derive than to store and read.
     with np.errstate(over="ignore", divide="ignore"):
@@ -95,7 +96,6 @@ def read_image(
     classes = np.where(norms < TINY_SQUARED_NORM, TINY, np.where(norms > HUGE_SQUARED_NORM, HUGE, ORDINARY))
     table.norm_class = classes.astype(np.int8)
     table.norm_class_counts = np.bincount(table.norm_class, minlength=3).astype(np.int64)
-    table.key_hashes = hashes
     table.columns = _columns(count, names, strings, kinds, numbers, codes, flags, metadata)
     table.version += 1
 

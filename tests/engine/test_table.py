@@ -88,7 +88,7 @@ def test_table_matches_a_dict_model(operations: list[tuple[str, list[Any]]]) -> 
             assert found == sorted(
                 key for key, (_, values) in model.items() if tag in ((values or {}).get("tag") or [])
             )
-        assert sorted(table.sorted_keys()[0]) == sorted(model)
+        assert sorted(table.sorted_keys()) == sorted(model)
 
 
 def test_squared_norms_and_inverse_norms() -> None:
@@ -132,14 +132,34 @@ def test_metadata_rows_read_as_the_dicts_stored() -> None:
     assert len(rows) == 5 and rows == stored and list(rows) == stored
     assert [list(row) if row else row for row in rows] == [["a", "b"], None, {}, ["b", "a"], ["a", "b"]]  # order kept
     assert rows[:2] == stored[:2] and rows[-1] == {"a": 3, "b": 4}
-    assert rows._rows[0] is not None and rows._rows[4] is not None and rows._rows[0][0] is rows._rows[4][0]  # shared
+    assert rows._names == [("a", "b"), (), ("b", "a")]  # names are stored once, shared by the rows that have them
+    assert type(rows[0]["a"]) is int and type(rows[3]["b"]) is float  # type: ignore[index]
     rows[1] = {"c": True}
     rows.append(None)
     rows[0] = rows[3]
-    del rows[4:]
+    rows.truncate(4)
     assert rows == [{"b": 2.5, "a": "s"}, {"c": True}, {}, {"b": 2.5, "a": "s"}]
     copied = rows[0]
     assert copied is not None
     copied["z"] = 1  # a read is a fresh dict: changing it changes nothing stored
     assert rows[0] == {"b": 2.5, "a": "s"}
     assert rows != [{"b": 2.5}] and rows != "not a list"
+
+
+def test_metadata_rows_keep_any_value_exactly() -> None:
+    from decimal import Decimal
+
+    from s3vectors_mock.engine.table import PICKLED, MetadataRows
+
+    rows = MetadataRows()
+    stored: list[dict[str, Any] | None] = [
+        {"big": 10**400, "neg": -(2**70), "true": True, "zero": 0.0, "minus": -0.0, "text": "é\x00😀", "l": []},
+        {"decimal": Decimal("1.5")},  # not a value marshal writes: pickled
+    ]
+    rows.extend(stored)
+    assert rows == stored and str(rows[0]["minus"]) == "-0.0"  # type: ignore[index]
+    assert rows._rows.get(1)[:1] == PICKLED and rows._rows.get(0)[:1] != PICKLED
+    first = rows[0]
+    assert first is not None
+    first["l"].append(1)  # a read shares no list with what is stored
+    assert rows[0] == stored[0]

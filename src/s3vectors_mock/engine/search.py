@@ -83,7 +83,7 @@ def _rescored(
     exact = _exact_distances(table, candidates, query.astype(np.float64), metric)
     values = exact.tolist()
     rows = candidates.tolist()
-    keys = [table.keys[row] for row in rows]
+    keys = table.keys.many(rows)
     order = sorted(range(len(keys)), key=lambda i: (values[i], keys[i]))[:k]
     ranked = exact[order]
     if metric == EUCLIDEAN and order and values[order[-1]] >= FLOAT32_OVERFLOW:

@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import copy
 import itertools
-import zlib
+import marshal
+import operator
+import pickle
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any, overload
+from typing import Any, SupportsIndex, overload
 
 import numpy as np
 import numpy.typing as npt
 
 from .ann import ApproximateSearch
 from .columns import MetadataColumns, Rows
+from .keys import PackedKeys, RowOf
+from .packed import PackedBytes
 
 Matrix = npt.NDArray[np.float32]
 GROWTH = 1.5
@@ -29,53 +33,78 @@ HUGE_SQUARED_NORM = 1e36
 
 
 Metadata = dict[str, Any]
+# Marks a row whose metadata marshal could not write (the rest of its bytes are a pickle).
+PICKLED = b"P"
 
 
 class MetadataRows:
-    """Every row's metadata (a dict, or None), stored compactly: a tuple of the values after the tuple of their
-    names, which every row with the same names in the same order shares.
+    """Every row's metadata (a dict, or None), packed: the ``marshal`` bytes of a tuple of the values after the
+    number of their tuple of names, which every row with the same names in the same order shares.
 
-    A dict per row is most of a large index's memory beyond its floats: 184 bytes for three keys, against 80 for
-    the tuple (10,000,000 vectors: ~1 GiB saved). Reading a row builds its dict anew (its array values are the
-    stored lists: callers copy what they hand out). Reads as a list of dicts: indexing, slices, iteration, equality.
+    A dict per row is most of a large index's memory beyond its floats (184 bytes for three keys, and the value
+    objects); packed, three keys take ~28 bytes and 12 for their place (10,000,000 vectors: ~2 GiB saved).
+    ``marshal`` keeps exactly what was stored (int or float, key order, any size of integer) and reads back in
+    C; a value it cannot write (a caller's own numeric type, say) is pickled instead. Reading a row builds its
+    dict anew, so nothing read is shared with the stored rows. Reads as a list of dicts: indexing, slices,
+    iteration, equality.
     """
 
-    def __init__(self) -> None:
-        self._rows: list[tuple[Any, ...] | None] = []
-        self._names: dict[tuple[str, ...], tuple[str, ...]] = {}
+    def __init__(self, capacity: int = 16) -> None:
+        self._rows = PackedBytes(capacity)
+        self._names: list[tuple[str, ...]] = []
+        self._name_numbers: dict[tuple[str, ...], int] = {}
 
-    def _pack(self, values: Metadata | None) -> tuple[Any, ...] | None:
+    def _pack(self, values: Metadata | None) -> bytes:
         if values is None:
-            return None
+            return b""
         names = tuple(values)
-        return (self._names.setdefault(names, names), *values.values())
+        number = self._name_numbers.get(names)
+        if number is None:
+            number = self._name_numbers[names] = len(self._names)
+            self._names.append(names)
+        packed = (number, *values.values())
+        try:
+            return marshal.dumps(packed)
+        except ValueError:
+            return PICKLED + pickle.dumps(packed, protocol=pickle.HIGHEST_PROTOCOL)
 
-    @staticmethod
-    def _unpack(packed: tuple[Any, ...] | None) -> Metadata | None:
-        if packed is None:
+    def _unpack(self, packed: bytes) -> Metadata | None:
+        if not packed:
             return None
-        return dict(zip(packed[0], itertools.islice(packed, 1, None)))
+        values = pickle.loads(packed[1:]) if packed[:1] == PICKLED else marshal.loads(packed)
+        return dict(zip(self._names[values[0]], itertools.islice(values, 1, None)))
 
     def __len__(self) -> int:
         return len(self._rows)
 
     @overload
-    def __getitem__(self, row: int) -> Metadata | None: ...
+    def __getitem__(self, row: SupportsIndex) -> Metadata | None: ...
     @overload
     def __getitem__(self, row: slice) -> list[Metadata | None]: ...
-    def __getitem__(self, row: int | slice) -> Metadata | list[Metadata | None] | None:
+    def __getitem__(self, row: SupportsIndex | slice) -> Metadata | list[Metadata | None] | None:
         if isinstance(row, slice):
-            return [self._unpack(packed) for packed in self._rows[row]]
-        return self._unpack(self._rows[row])
+            return self.many(range(len(self))[row])
+        row = operator.index(row)
+        if row < 0:
+            row += len(self)
+        return self._unpack(self._rows.get(row))
+
+    def many(self, rows: Sequence[int]) -> list[Metadata | None]:
+        return [self._unpack(packed) for packed in self._rows.get_many(rows)]
 
     def __setitem__(self, row: int, values: Metadata | None) -> None:
-        self._rows[row] = self._pack(values)
+        self._rows.set(row, self._pack(values))
 
-    def __delitem__(self, rows: slice) -> None:
-        del self._rows[rows]
+    def truncate(self, size: int) -> None:
+        self._rows.truncate(size)
+
+    def move(self, destination: Rows, source: Rows) -> None:
+        self._rows.move(destination, source)
 
     def __iter__(self) -> Iterator[Metadata | None]:
-        return map(self._unpack, self._rows)
+        chunk = 65_536
+        for first in range(0, len(self), chunk):
+            yield from self.many(range(first, min(first + chunk, len(self))))
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, MetadataRows):
@@ -84,11 +113,15 @@ class MetadataRows:
 
     __hash__ = None  # type: ignore[assignment]
 
+    @property
+    def nbytes(self) -> int:
+        return self._rows.nbytes
+
     def append(self, values: Metadata | None) -> None:
-        self._rows.append(self._pack(values))
+        self._rows.extend([self._pack(values)])
 
     def extend(self, rows: Iterable[Metadata | None]) -> None:
-        self._rows.extend(map(self._pack, rows))
+        self._rows.extend(list(map(self._pack, rows)))
 
 
 def _squared_norms(vectors: Matrix, chunk: int = 16_384) -> npt.NDArray[np.float64]:
@@ -114,16 +147,24 @@ class VectorTable:
         # ORDINARY, TINY or HUGE per row, and how many live rows are in each class (all ORDINARY: the fast path).
         self.norm_class = np.zeros(capacity, dtype=np.int8)
         self.norm_class_counts = np.zeros(3, dtype=np.int64)
-        # CRC32 of each key: stable across processes, used to split ListVectors into segments.
-        self.key_hashes = np.empty(capacity, dtype=np.uint32)
-        self.keys: list[str] = []
-        self.metadata = MetadataRows()
-        self.row_of: dict[str, int] = {}
+        # Keys packed with their CRC32s (stable across processes: ListVectors' segments) and a hash index.
+        self.keys = PackedKeys(capacity)
+        self.metadata = MetadataRows(capacity)
         self.columns = MetadataColumns(capacity)
         self.version = 0
-        self._sorted_keys: tuple[int, list[str], npt.NDArray[np.uint32]] | None = None
+        self._sorted_rows: tuple[int, Rows, npt.NDArray[np.uint32]] | None = None
         # Created on the first approximate query (see approximate()); mirrors every write once it exists.
         self._approximate: ApproximateSearch | None = None
+
+    @property
+    def row_of(self) -> RowOf:
+        """Reads like a dict from key to row."""
+        return self.keys.row_of
+
+    @property
+    def key_hashes(self) -> npt.NDArray[np.uint32]:
+        """The CRC32 of each row's key."""
+        return self.keys.hashes
 
     def __deepcopy__(self, memo: dict[int, Any]) -> VectorTable:
         """A deep copy without the approximate index (faiss objects cannot be copied; it is rebuilt on demand)."""
@@ -148,7 +189,6 @@ class VectorTable:
         self.squared_norms32 = np.resize(self.squared_norms32, capacity)
         self.inverse_norms = np.resize(self.inverse_norms, capacity)
         self.norm_class = np.resize(self.norm_class, capacity)
-        self.key_hashes = np.resize(self.key_hashes, capacity)
         self.columns.grow(capacity)
 
     def upsert(self, keys: Sequence[str], vectors: Matrix, metadata: Sequence[dict[str, Any] | None]) -> None:
@@ -156,7 +196,7 @@ class VectorTable:
 
         The caller has validated everything and removed duplicate keys (the last one wins).
         """
-        existing = [self.row_of.get(key) for key in keys]
+        existing = self.keys.find_many(keys)
         new_count = existing.count(None)
         existing_count = len(keys) - new_count
         self._reserve(self.size + new_count)
@@ -164,21 +204,21 @@ class VectorTable:
         rows: list[int]
         if not existing_count:  # only new keys (bulk loads): append them wholesale
             rows = list(range(self.size, self.size + new_count))
-            self.row_of.update(zip(keys, rows))
-            self.keys.extend(keys)
+            self.keys.append(keys)
             self.metadata.extend(metadata)
             next_row = self.size + new_count
         else:
             rows = []
+            added: list[str] = []
             next_row = self.size
             for key, row in zip(keys, existing):
                 if row is None:
                     row = next_row
                     next_row += 1
-                    self.row_of[key] = row
-                    self.keys.append(key)
-                    self.metadata.append(None)
+                    added.append(key)
                 rows.append(row)
+            self.keys.append(added)
+            self.metadata.extend([None] * len(added))
             for row, values in zip(rows, metadata):
                 self.metadata[row] = values
         self.size = next_row
@@ -198,7 +238,6 @@ class VectorTable:
             self.norm_class_counts -= np.bincount(self.norm_class[overwritten], minlength=3)
         self.norm_class[row_array] = classes
         self.norm_class_counts += np.bincount(classes, minlength=3)
-        self.key_hashes[row_array] = [zlib.crc32(key.encode("utf-8")) for key in keys]
         if self._approximate is not None:
             self._approximate.changed(self, row_array)
         if existing_count:
@@ -207,7 +246,7 @@ class VectorTable:
         self.version += 1
 
     def delete(self, keys: Sequence[str]) -> None:
-        doomed = sorted({self.row_of[key] for key in keys if key in self.row_of})
+        doomed = sorted({row for row in self.keys.find_many(keys) if row is not None})
         if not doomed:
             return
         doomed_rows: Rows = np.asarray(doomed, dtype=np.intp)
@@ -219,8 +258,7 @@ class VectorTable:
         doomed_set = set(doomed)
         holes = [row for row in doomed if row < new_size]
         movers = [row for row in range(new_size, self.size) if row not in doomed_set]
-        for key in (self.keys[row] for row in doomed):
-            del self.row_of[key]
+        self.keys.remove(doomed, holes, movers, new_size)
         if holes:
             destination: Rows = np.asarray(holes, dtype=np.intp)
             source: Rows = np.asarray(movers, dtype=np.intp)
@@ -229,15 +267,9 @@ class VectorTable:
             self.squared_norms32[destination] = self.squared_norms32[source]
             self.inverse_norms[destination] = self.inverse_norms[source]
             self.norm_class[destination] = self.norm_class[source]
-            self.key_hashes[destination] = self.key_hashes[source]
             self.columns.move(destination, source)
-            for hole, mover in zip(holes, movers):
-                key = self.keys[mover]
-                self.keys[hole] = key
-                self.metadata[hole] = self.metadata[mover]
-                self.row_of[key] = hole
-        del self.keys[new_size:]
-        del self.metadata[new_size:]
+            self.metadata.move(destination, source)
+        self.metadata.truncate(new_size)
         self.size = new_size
         if self._approximate is not None:  # the doomed rows and the moved ones changed (past new_size: gone)
             self._approximate.changed(self, np.asarray(doomed + movers, dtype=np.intp))
@@ -252,12 +284,14 @@ class VectorTable:
     def live(self) -> Matrix:
         return self.data[: self.size]
 
-    def sorted_keys(self) -> tuple[list[str], npt.NDArray[np.uint32]]:
-        """All keys in code-point order with their key hashes, cached until the next write (ListVectors pages
-        through them, and picks a segment's keys with one vectorized test on the hashes)."""
-        if self._sorted_keys is None or self._sorted_keys[0] != self.version:
-            order = sorted(range(self.size), key=self.keys.__getitem__)
-            keys = [self.keys[row] for row in order]
-            hashes = self.key_hashes[np.asarray(order, dtype=np.intp)] if order else np.empty(0, dtype=np.uint32)
-            self._sorted_keys = (self.version, keys, hashes)
-        return self._sorted_keys[1], self._sorted_keys[2]
+    def sorted_rows(self) -> tuple[Rows, npt.NDArray[np.uint32]]:
+        """All rows in their keys' code-point order with their key hashes, cached until the next write
+        (ListVectors pages through them, and picks a segment's keys with one vectorized test on the hashes)."""
+        if self._sorted_rows is None or self._sorted_rows[0] != self.version:
+            order = self.keys.sorted_rows()
+            self._sorted_rows = (self.version, order, self.key_hashes[order])
+        return self._sorted_rows[1], self._sorted_rows[2]
+
+    def sorted_keys(self) -> list[str]:
+        """All keys in code-point order."""
+        return self.keys.many(self.sorted_rows()[0].tolist())

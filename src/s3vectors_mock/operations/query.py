@@ -176,7 +176,7 @@ def _vector_ranking(
     # types distance as a float32, so such a distance is reported as float32's largest value; the ranking itself
     # was computed in float64, so those hits keep their true order (docs/fidelity.md).
     reported = np.minimum(np.asarray(distances, dtype=np.float32).reshape(-1), LARGEST_FLOAT32)
-    return Ranking([table.keys[row] for row in rows], reported)
+    return Ranking(table.keys.many(rows), reported)
 
 
 def _text_rankings(

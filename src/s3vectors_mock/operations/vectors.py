@@ -7,10 +7,12 @@ import json
 import zlib
 
 import numpy as np
+import numpy.typing as npt
 
 from .._errors import SEGMENT_PAIR, SEGMENT_RANGE, VECTOR_DATA_MISSING, validation_error
 from .._records import check_key_bytes, record_error, request_batch, returned_metadata
 from .._store import Index
+from ..engine.table import VectorTable
 from ._request import Params, Request
 from ._resolve import find_index, index_address
 
@@ -93,6 +95,19 @@ def _estimated_size(index: Index, row: int, return_data: bool, return_metadata: 
     return size
 
 
+class _KeysInOrder:
+    """The table's keys in code-point order, as a sequence ``bisect`` can search (a key is decoded when read)."""
+
+    def __init__(self, table: VectorTable, ordered: npt.NDArray[np.intp]) -> None:
+        self._table, self._ordered = table, ordered
+
+    def __len__(self) -> int:
+        return len(self._ordered)
+
+    def __getitem__(self, position: int) -> str:
+        return self._table.keys[int(self._ordered[position])]
+
+
 def list_vectors(request: Request, params: Params) -> Params:
     """Keys in code-point order, split into segments by a hash of the key; the token holds the last key returned."""
     address = index_address(request, params)
@@ -102,10 +117,11 @@ def list_vectors(request: Request, params: Params) -> Params:
     return_data, return_metadata = bool(params.get("returnData")), bool(params.get("returnMetadata"))
     scope = f"ListVectors:{index.arn}:{index.creation_time.isoformat()}:{count}:{position}"
     table = index.table
-    ordered, hashes = table.sorted_keys()
+    ordered, hashes = table.sorted_rows()
     start = 0
     if params.get("nextToken") is not None:
-        start = bisect.bisect_right(ordered, request.backend.tokens.redeem(params["nextToken"], scope))
+        last_key = request.backend.tokens.redeem(params["nextToken"], scope)
+        start = bisect.bisect_right(_KeysInOrder(table, ordered), last_key)
     # Positions (in key order, from the cursor on) of this segment's keys: one vectorized test, not a loop.
     in_segment = np.flatnonzero(hashes[start:] % count == position) + start if count > 1 else None
     candidates = (
@@ -118,7 +134,7 @@ def list_vectors(request: Request, params: Params) -> Params:
     for cursor in candidates:
         if len(page) >= limit or budget <= 0:
             break
-        row = table.row_of[ordered[cursor]]
+        row = int(ordered[cursor])
         page.append(describe_vector(index, row, return_data, return_metadata))
         budget -= _estimated_size(index, row, return_data, return_metadata)
     response: Params = {"vectors": page}

@@ -111,7 +111,7 @@ def sample_of(index: Index) -> Sample:
         rows = np.sort(np.random.default_rng(0).choice(total, MAX_SAMPLE, replace=False))
     else:
         rows = np.arange(total)
-    keys = [table.keys[row] for row in rows.tolist()]
+    keys = table.keys.many(rows.tolist())
     return Sample(keys, table.data[rows], table.dimension, index.distance_metric == "cosine", total)
 
 

@@ -1,0 +1,308 @@
+"""A table's keys: UTF-8 bytes packed per row, found by a numpy hash index instead of a dict of ``str`` objects.
+
+At ten million keys a list of strings and a dict from key to row cost ~125 bytes a key beyond its characters;
+here a key costs its bytes, 12 for its place in the buffer, 4 for its CRC32 (which ListVectors' segments and
+GetVectors' order use anyway) and ~12 in the index: a sorted array of CRC32s with the row of each.
+
+The index has three parts, and a key is in exactly one of them:
+
+* ``main``: sorted CRC32s and their rows; a deleted key leaves a tombstone (row -1) until the next merge;
+* ``recent``: CRC32 → row for keys added since the last merge (a dict: one insert costs O(1), not a copy of
+  ``main``), merged into ``main`` when it grows past a sixteenth of it;
+* ``overflow``: key → row for the rare key whose CRC32 another live key already has (~12,000 of ten million
+  random keys), so that every CRC32 in ``main`` and ``recent`` belongs to one live key, and a match is confirmed by
+  comparing the stored bytes.
+"""
+
+from __future__ import annotations
+
+import operator
+import zlib
+from collections.abc import Iterator, Sequence
+from typing import SupportsIndex, overload
+
+import numpy as np
+import numpy.typing as npt
+
+from .packed import PackedBytes, Rows
+
+# ``recent`` is merged into ``main`` past max(MINIMUM_RECENT, len(main) // RECENT_SHARE) entries.
+MINIMUM_RECENT = 8192
+RECENT_SHARE = 16
+# Keys at most this long (in bytes) are sorted by numpy as fixed-width strings; longer ones by Python.
+WIDEST_NUMPY_SORT = 64
+
+Hashes = npt.NDArray[np.uint32]
+
+
+def encode(key: str) -> bytes:
+    return key.encode("utf-8")
+
+
+class PackedKeys:
+    """The keys of rows ``[0, len)``: reads like a list of ``str``; ``row_of`` reads like a dict key → row."""
+
+    def __init__(self, capacity: int = 16) -> None:
+        self._bytes = PackedBytes(capacity)
+        self.hashes: Hashes = np.zeros(capacity, dtype=np.uint32)
+        self._main_hashes: Hashes = np.empty(0, dtype=np.uint32)
+        self._main_rows: npt.NDArray[np.int64] = np.empty(0, dtype=np.int64)
+        self._tombstones = 0
+        self._recent: dict[int, int] = {}
+        self._overflow: dict[str, int] = {}
+        self.row_of = RowOf(self)
+
+    # -- reading like a list ---------------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self._bytes)
+
+    @overload
+    def __getitem__(self, row: SupportsIndex) -> str: ...
+    @overload
+    def __getitem__(self, row: slice) -> list[str]: ...
+    def __getitem__(self, row: SupportsIndex | slice) -> str | list[str]:
+        if isinstance(row, slice):
+            return self.many(range(len(self))[row])
+        row = operator.index(row)
+        if row < 0:
+            row += len(self)
+        return self._bytes.get(row).decode("utf-8")
+
+    def many(self, rows: Sequence[int]) -> list[str]:
+        return [key.decode("utf-8") for key in self._bytes.get_many(rows)]
+
+    def __iter__(self) -> Iterator[str]:
+        chunk = 65_536
+        for first in range(0, len(self), chunk):
+            yield from self.many(range(first, min(first + chunk, len(self))))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, PackedKeys):
+            other = list(other)
+        return isinstance(other, list) and list(self) == other
+
+    __hash__ = None  # type: ignore[assignment]
+
+    @property
+    def nbytes(self) -> int:
+        return self._bytes.nbytes + self.hashes.nbytes + self._main_hashes.nbytes + self._main_rows.nbytes
+
+    # -- finding rows ----------------------------------------------------------------------------------------
+
+    def find(self, key: str) -> int | None:
+        return self.find_many([key])[0]
+
+    def find_many(self, keys: Sequence[str]) -> list[int | None]:
+        return self._lookup(keys)[0]
+
+    def _lookup(self, keys: Sequence[str]) -> tuple[list[int | None], list[bytes], list[int], list[bool]]:
+        """Each key's row (None when absent), its bytes, its CRC32, and whether another live key has that CRC32."""
+        encoded = [encode(key) for key in keys]
+        hashes = [zlib.crc32(key) for key in encoded]
+        candidates: list[int] = [-1] * len(keys)
+        if len(self._main_hashes):
+            wanted = np.asarray(hashes, dtype=np.uint32)
+            positions = np.minimum(np.searchsorted(self._main_hashes, wanted), len(self._main_hashes) - 1)
+            found = self._main_hashes[positions] == wanted
+            candidates = np.where(found, self._main_rows[positions], -1).tolist()
+        recent, overflow = self._recent, self._overflow
+        rows: list[int | None] = []
+        taken: list[bool] = []
+        for position, (key, key_hash) in enumerate(zip(keys, hashes)):
+            if overflow and key in overflow:
+                rows.append(overflow[key])
+                taken.append(True)
+                continue
+            row = recent.get(key_hash, candidates[position])
+            if row < 0:
+                rows.append(None)
+                taken.append(False)
+            elif self._bytes.get(row) == encoded[position]:
+                rows.append(row)
+                taken.append(True)
+            else:  # another key has this CRC32
+                rows.append(None)
+                taken.append(True)
+        return rows, encoded, hashes, taken
+
+    # -- writing ---------------------------------------------------------------------------------------------
+
+    def _reserve(self, needed: int) -> None:
+        if needed > len(self.hashes):
+            self.hashes = np.resize(self.hashes, max(needed, int(len(self.hashes) * 1.5) + 1))
+
+    def append(self, keys: Sequence[str]) -> None:
+        """Add keys (none stored yet, none repeated) as rows ``len(self)`` onwards."""
+        rows, encoded, hashes, taken = self._lookup(keys)
+        if any(row is not None for row in rows):
+            raise ValueError("a key is already stored")
+        first = len(self)
+        self._reserve(first + len(keys))
+        self._bytes.extend(encoded)
+        self.hashes[first : first + len(keys)] = hashes
+        if len(keys) > max(MINIMUM_RECENT, len(self._main_hashes) // RECENT_SHARE):
+            self._insert_into_main(keys, hashes, taken, first)
+        else:
+            recent, overflow = self._recent, self._overflow
+            for offset, (key, key_hash, key_taken) in enumerate(zip(keys, hashes, taken)):
+                if key_taken or key_hash in recent:
+                    overflow[key] = first + offset
+                else:
+                    recent[key_hash] = first + offset
+            if len(recent) > max(MINIMUM_RECENT, len(self._main_hashes) // RECENT_SHARE):
+                self._merge()
+        if len(self._overflow) + len(self._recent) + self._live_main() != len(self):
+            raise ValueError("repeated keys")
+
+    def _shadows(self, key: str) -> bool:
+        """Whether the key holding ``key``'s CRC32 in main or recent is ``key`` itself."""
+        rows = self._lookup_without_overflow(encode(key))
+        return rows is not None
+
+    def _lookup_without_overflow(self, encoded: bytes) -> int | None:
+        key_hash = zlib.crc32(encoded)
+        row = self._recent.get(key_hash, -1)
+        if row < 0 and len(self._main_hashes):
+            position = min(int(np.searchsorted(self._main_hashes, key_hash)), len(self._main_hashes) - 1)
+            if int(self._main_hashes[position]) == key_hash:
+                row = int(self._main_rows[position])
+        return row if row >= 0 and self._bytes.get(row) == encoded else None
+
+    def _live_main(self) -> int:
+        return len(self._main_hashes) - self._tombstones
+
+    def _insert_into_main(self, keys: Sequence[str], hashes: list[int], taken: list[bool], first: int) -> None:
+        """Add many keys to ``main`` at once: one sort of the batch and one merged copy of ``main``."""
+        self._merge()
+        batch = np.asarray(hashes, dtype=np.uint32)
+        order = np.argsort(batch, kind="stable")
+        ordered = batch[order]
+        repeated = np.zeros(len(order), dtype=np.bool_)
+        repeated[1:] = ordered[1:] == ordered[:-1]  # the first key of a CRC32 goes to main, the others overflow
+        to_overflow = repeated | np.asarray(taken, dtype=np.bool_)[order]
+        for position in np.flatnonzero(to_overflow).tolist():
+            offset = int(order[position])
+            self._overflow[keys[offset]] = first + offset
+        kept = ~to_overflow
+        self._add_to_main(ordered[kept], order[kept].astype(np.int64) + first)
+
+    def _add_to_main(self, hashes: Hashes, rows: npt.NDArray[np.int64]) -> None:
+        """Insert sorted ``hashes`` (none live in main) with their rows, dropping main's tombstones."""
+        live_hashes, live_rows = self._main_hashes, self._main_rows
+        if self._tombstones:
+            live = live_rows >= 0
+            live_hashes, live_rows = live_hashes[live], live_rows[live]
+        at = np.searchsorted(live_hashes, hashes)
+        self._main_hashes = np.insert(live_hashes, at, hashes)
+        self._main_rows = np.insert(live_rows, at, rows)
+        self._tombstones = 0
+
+    def _merge(self) -> None:
+        if not self._recent and not self._tombstones:
+            return
+        hashes = np.fromiter(self._recent.keys(), dtype=np.uint32, count=len(self._recent))
+        rows = np.fromiter(self._recent.values(), dtype=np.int64, count=len(self._recent))
+        order = np.argsort(hashes)
+        self._recent = {}
+        self._add_to_main(hashes[order], rows[order])
+
+    def _relocate(self, keys: Sequence[str], rows: Sequence[int], targets: Sequence[int]) -> None:
+        """Point the index entry of each key (now at ``rows[i]``) at ``targets[i]`` (-1: forget the key)."""
+        hashes = self.hashes[np.asarray(rows, dtype=np.intp)].tolist()
+        in_main: list[tuple[int, int, int]] = []
+        for key, key_hash, row, target in zip(keys, hashes, rows, targets):
+            if self._overflow.get(key) == row:
+                if target < 0:
+                    del self._overflow[key]
+                else:
+                    self._overflow[key] = target
+            elif self._recent.get(key_hash) == row:
+                if target < 0:
+                    del self._recent[key_hash]
+                else:
+                    self._recent[key_hash] = target
+            else:
+                in_main.append((key_hash, row, target))
+        if in_main:
+            wanted = np.asarray([entry[0] for entry in in_main], dtype=np.uint32)
+            positions = np.searchsorted(self._main_hashes, wanted)
+            expected = np.asarray([entry[1] for entry in in_main], dtype=np.int64)
+            if not np.array_equal(self._main_rows[positions], expected):
+                raise ValueError("the key index does not match the rows")
+            self._main_rows[positions] = [entry[2] for entry in in_main]
+            self._tombstones += sum(1 for entry in in_main if entry[2] < 0)
+            if self._tombstones > max(MINIMUM_RECENT, len(self._main_hashes) // 4):
+                self._merge()
+
+    def remove(self, doomed: Sequence[int], holes: Sequence[int], movers: Sequence[int], size: int) -> None:
+        """Forget the keys of rows ``doomed``, move rows ``movers`` onto ``holes``, and keep rows ``[0, size)``."""
+        self._relocate(self.many(doomed), doomed, [-1] * len(doomed))
+        if holes:
+            self._relocate(self.many(movers), movers, holes)
+            destination, source = np.asarray(holes, dtype=np.intp), np.asarray(movers, dtype=np.intp)
+            self._bytes.move(destination, source)
+            self.hashes[destination] = self.hashes[source]
+        self._bytes.truncate(size)
+
+    # -- whole tables ----------------------------------------------------------------------------------------
+
+    @classmethod
+    def from_list(cls, keys: list[str], hashes: Hashes | None = None) -> PackedKeys:
+        """Keys for rows ``0..len(keys)`` at once (loading a saved table); ``hashes`` are their CRC32s if known."""
+        packed = cls(max(len(keys), 1))
+        joined = "".join(keys)
+        if joined.isascii():  # one byte a character: the lengths are the strings' lengths, no encode per key
+            packed._bytes.extend_joined(joined.encode("ascii"), np.fromiter(map(len, keys), np.int64, len(keys)))
+        else:
+            packed._bytes.extend([encode(key) for key in keys])
+        if hashes is None:
+            hashes = np.fromiter((zlib.crc32(key) for key in packed._bytes.get_many(range(len(keys)))), np.uint32)
+        packed.hashes[: len(keys)] = hashes
+        packed._insert_into_main(keys, np.asarray(hashes).tolist(), [False] * len(keys), 0)
+        # A repeated key lands in overflow (its CRC32 is taken) or collapses there with its twin.
+        if len(packed._overflow) + packed._live_main() != len(keys) or any(
+            packed._shadows(key) for key in packed._overflow
+        ):
+            raise ValueError("repeated keys")
+        return packed
+
+    def sorted_rows(self) -> Rows:
+        """All rows in their keys' code-point order (the order of their UTF-8 bytes)."""
+        count = len(self)
+        if not count:
+            return np.empty(0, dtype=np.intp)
+        lengths = self._bytes.lengths()
+        width = int(lengths.max())
+        # numpy's fixed-width strings ignore trailing NULs ("a" == "a\x00"): only without any NUL is its order exact.
+        if width <= WIDEST_NUMPY_SORT and not self._bytes.buffer_contains(b"\x00"):
+            chunk = max(1, 8_000_000 // width)  # bounds the index temporaries to ~64 MB
+            fixed = np.empty(count, dtype=f"S{width}")
+            for first in range(0, count, chunk):
+                rows = slice(first, min(first + chunk, count))
+                fixed[rows] = self._bytes.padded(width, rows).view(f"S{width}").ravel()
+            return np.argsort(fixed, kind="stable").astype(np.intp)
+        return np.asarray(sorted(range(count), key=self._bytes.get), dtype=np.intp)
+
+
+class RowOf:
+    """Reads like a dict from key to row."""
+
+    def __init__(self, keys: PackedKeys) -> None:
+        self._keys = keys
+
+    def get(self, key: str, default: int | None = None) -> int | None:
+        row = self._keys.find(key)
+        return default if row is None else row
+
+    def __getitem__(self, key: str) -> int:
+        row = self._keys.find(key)
+        if row is None:
+            raise KeyError(key)
+        return row
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self._keys.find(key) is not None
+
+    def __len__(self) -> int:
+        return len(self._keys)

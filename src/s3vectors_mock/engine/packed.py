@@ -1,0 +1,144 @@
+"""Per-row byte strings packed into one buffer: a table's keys and metadata without a Python object per row.
+
+Ten million keys held as ``str`` objects in a list cost ~70 bytes each beyond their characters, and metadata
+dicts or tuples ~80–180; here a row costs its bytes plus 12 (an offset and a length). Rows are numbered like the
+table's: ``[0, len)`` are live, a write may replace a row's bytes, rows move onto holes after deletes and the tail is
+truncated. Replaced bytes stay in the buffer as garbage until it is more than half the buffer, then the buffer is
+rewritten in row order (amortized O(1) a byte written).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+GROWTH = 1.5
+# Below this many bytes of garbage the buffer is never rewritten (small tables churn freely).
+MINIMUM_GARBAGE = 1 << 20
+
+Rows = npt.NDArray[np.intp]
+
+
+class PackedBytes:
+    def __init__(self, capacity: int = 16) -> None:
+        self._buffer = bytearray()
+        self._starts = np.zeros(capacity, dtype=np.int64)
+        self._lengths = np.zeros(capacity, dtype=np.uint32)
+        self._size = 0
+        self._garbage = 0
+
+    def __len__(self) -> int:
+        return self._size
+
+    @property
+    def nbytes(self) -> int:
+        return len(self._buffer) + self._starts.nbytes + self._lengths.nbytes
+
+    def _reserve(self, needed: int) -> None:
+        capacity = len(self._starts)
+        if needed > capacity:
+            capacity = max(needed, int(capacity * GROWTH) + 1)
+            self._starts = np.resize(self._starts, capacity)
+            self._lengths = np.resize(self._lengths, capacity)
+
+    def get(self, row: int) -> bytes:
+        if not 0 <= row < self._size:
+            raise IndexError(row)
+        start = int(self._starts[row])
+        return bytes(self._buffer[start : start + int(self._lengths[row])])
+
+    def get_many(self, rows: Sequence[int]) -> list[bytes]:
+        buffer = self._buffer
+        starts, lengths = self._starts, self._lengths
+        picked = np.asarray(rows, dtype=np.intp)
+        if picked.size and (int(picked.min()) < 0 or int(picked.max()) >= self._size):
+            raise IndexError("row out of range")
+        return [
+            bytes(buffer[start : start + length])
+            for start, length in zip(starts[picked].tolist(), lengths[picked].tolist())
+        ]
+
+    def lengths(self) -> npt.NDArray[np.uint32]:
+        return self._lengths[: self._size]
+
+    def extend(self, items: Sequence[bytes]) -> None:
+        """Append one row per item."""
+        count = len(items)
+        self._reserve(self._size + count)
+        lengths = np.fromiter(map(len, items), dtype=np.int64, count=count)
+        rows = slice(self._size, self._size + count)
+        ends = np.cumsum(lengths) + len(self._buffer)
+        self._starts[rows] = ends - lengths
+        self._lengths[rows] = lengths
+        self._buffer += b"".join(items)
+        self._size += count
+
+    def extend_joined(self, joined: bytes, lengths: npt.NDArray[np.int64]) -> None:
+        """Append one row per length, their bytes given already joined (one copy, no object per row)."""
+        count = len(lengths)
+        self._reserve(self._size + count)
+        rows = slice(self._size, self._size + count)
+        ends = np.cumsum(lengths) + len(self._buffer)
+        self._starts[rows] = ends - lengths
+        self._lengths[rows] = lengths
+        self._buffer += joined
+        self._size += count
+
+    def set(self, row: int, item: bytes) -> None:
+        """Replace a row's bytes: in place when they fit, else appended (the old ones become garbage)."""
+        if not 0 <= row < self._size:
+            raise IndexError(row)
+        start, old = int(self._starts[row]), int(self._lengths[row])
+        if len(item) <= old:
+            self._buffer[start : start + len(item)] = item
+            self._garbage += old - len(item)
+        else:
+            self._starts[row] = len(self._buffer)
+            self._buffer += item
+            self._garbage += old
+        self._lengths[row] = len(item)
+        self._compact_if_wasteful()
+
+    def move(self, destination: Rows, source: Rows) -> None:
+        """Rows ``destination`` take the bytes of rows ``source`` (the two sets must not overlap)."""
+        self._garbage += int(self._lengths[destination].sum())
+        self._starts[destination] = self._starts[source]
+        self._lengths[destination] = self._lengths[source]
+
+    def truncate(self, size: int) -> None:
+        if size < self._size:
+            self._garbage += int(self._lengths[size : self._size].sum())
+            self._size = size
+            self._compact_if_wasteful()
+
+    def _compact_if_wasteful(self) -> None:
+        if self._garbage > max(MINIMUM_GARBAGE, len(self._buffer) // 2):
+            self._compact()
+
+    def _compact(self) -> None:
+        """Rewrite the buffer with the live rows' bytes in row order."""
+        view = memoryview(self._buffer)
+        starts, lengths = self._starts[: self._size].tolist(), self._lengths[: self._size].tolist()
+        buffer = bytearray(b"".join([view[start : start + length] for start, length in zip(starts, lengths)]))
+        view.release()
+        self._buffer = buffer
+        offsets = np.asarray(lengths, dtype=np.int64)
+        self._starts[: self._size] = np.cumsum(offsets) - offsets
+        self._garbage = 0
+
+    def buffer_contains(self, byte: bytes) -> bool:
+        """Whether ``byte`` occurs anywhere in the buffer, garbage included (a cheap, conservative test)."""
+        return byte in self._buffer
+
+    def padded(self, width: int, rows: slice) -> npt.NDArray[np.uint8]:
+        """Rows' bytes left-aligned in a (rows, width) array of zeros (each row's length must be ≤ width)."""
+        starts = self._starts[rows]
+        lengths = self._lengths[rows].astype(np.int64)
+        source = np.frombuffer(self._buffer, dtype=np.uint8)
+        columns = np.arange(width, dtype=np.int64)
+        present = columns < lengths[:, None]
+        padded = np.zeros((len(starts), width), dtype=np.uint8)
+        padded[present] = source[(starts[:, None] + columns)[present]]
+        return padded
