@@ -52,7 +52,7 @@ def write_image(
 
 
 def _stacked(rows: list[npt.NDArray[Any]], dtype: Any, size: int) -> npt.NDArray[Any]:
-    return np.stack(rows) if rows else np.empty((0, size), dtype=dtype)
+    return np.stack(rows).astype(dtype, copy=False) if rows else np.empty((0, size), dtype=dtype)
 
 
 def read_image(
@@ -119,6 +119,7 @@ def _columns(
         column = Column(0)
         column.kind, column.number = kinds[position], numbers[position]
         column.code, column.flag = codes[position], flags[position]
+        column.written = {"number", "code", "flag"}
         # Array values are kept as tuples of the record's own list (the kind column says which rows hold one).
         try:
             column.arrays = {

@@ -24,6 +24,7 @@ from typing import SupportsIndex, overload
 import numpy as np
 import numpy.typing as npt
 
+from .arrays import grown
 from .packed import PackedBytes, Rows
 
 # ``recent`` is merged into ``main`` past max(MINIMUM_RECENT, len(main) // RECENT_SHARE) entries.
@@ -130,7 +131,7 @@ class PackedKeys:
 
     def _reserve(self, needed: int) -> None:
         if needed > len(self.hashes):
-            self.hashes = np.resize(self.hashes, max(needed, int(len(self.hashes) * 1.5) + 1))
+            self.hashes = grown(self.hashes[: len(self)], max(needed, int(len(self.hashes) * 1.5) + 1))
 
     def append(self, keys: Sequence[str]) -> None:
         """Add keys (none stored yet, none repeated) as rows ``len(self)`` onwards."""

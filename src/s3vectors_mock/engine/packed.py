@@ -14,6 +14,8 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
+from .arrays import grown
+
 GROWTH = 1.5
 # Below this many bytes of garbage the buffer is never rewritten (small tables churn freely).
 MINIMUM_GARBAGE = 1 << 20
@@ -40,8 +42,8 @@ class PackedBytes:
         capacity = len(self._starts)
         if needed > capacity:
             capacity = max(needed, int(capacity * GROWTH) + 1)
-            self._starts = np.resize(self._starts, capacity)
-            self._lengths = np.resize(self._lengths, capacity)
+            self._starts = grown(self._starts[: self._size], capacity)
+            self._lengths = grown(self._lengths[: self._size], capacity)
 
     def get(self, row: int) -> bytes:
         if not 0 <= row < self._size:

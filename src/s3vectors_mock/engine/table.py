@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .ann import ApproximateSearch
+from .arrays import grown
 from .columns import MetadataColumns, Rows
 from .keys import PackedKeys, RowOf
 from .packed import PackedBytes
@@ -182,13 +183,11 @@ class VectorTable:
         if needed <= self.capacity:
             return
         capacity = max(needed, int(self.capacity * GROWTH) + 1)
-        data = np.empty((capacity, self.dimension), dtype=np.float32)
-        data[: self.size] = self.data[: self.size]
-        self.data = data
-        self.squared_norms = np.resize(self.squared_norms, capacity)
-        self.squared_norms32 = np.resize(self.squared_norms32, capacity)
-        self.inverse_norms = np.resize(self.inverse_norms, capacity)
-        self.norm_class = np.resize(self.norm_class, capacity)
+        self.data = grown(self.data[: self.size], capacity)
+        self.squared_norms = grown(self.squared_norms[: self.size], capacity)
+        self.squared_norms32 = grown(self.squared_norms32[: self.size], capacity)
+        self.inverse_norms = grown(self.inverse_norms[: self.size], capacity)
+        self.norm_class = grown(self.norm_class[: self.size], capacity)
         self.columns.grow(capacity)
 
     def upsert(self, keys: Sequence[str], vectors: Matrix, metadata: Sequence[dict[str, Any] | None]) -> None:
