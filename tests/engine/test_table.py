@@ -163,3 +163,25 @@ def test_metadata_rows_keep_any_value_exactly() -> None:
     assert first is not None
     first["l"].append(1)  # a read shares no list with what is stored
     assert rows[0] == stored[0]
+
+
+def test_a_filter_is_evaluated_once_until_the_table_changes() -> None:
+    table = VectorTable(2, lambda key: True)
+    table.upsert(["a", "b"], np.ones((2, 2), dtype=np.float32), [{"n": 1}, {"n": 2}])
+    node = parse_filter({"n": 1}, frozenset())
+    evaluations = []
+
+    def evaluate() -> Any:
+        evaluations.append(1)
+        return evaluate_filter(node, table.columns, table.size)
+
+    first = table.filter_mask(repr(node), evaluate)
+    assert first.tolist() == [True, False] and table.filter_mask(repr(node), evaluate) is first
+    assert len(evaluations) == 1 and not first.flags.writeable  # shared by queries: nobody may change it
+    table.upsert(["c"], np.ones((1, 2), dtype=np.float32), [{"n": 1}])
+    assert table.filter_mask(repr(node), evaluate).tolist() == [True, False, True] and len(evaluations) == 2
+    for value in range(10):  # only the last few filters are kept
+        other = parse_filter({"n": value}, frozenset())
+        table.filter_mask(repr(other), lambda: evaluate_filter(other, table.columns, table.size))
+    table.filter_mask(repr(node), evaluate)
+    assert len(evaluations) == 3

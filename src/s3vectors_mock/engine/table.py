@@ -11,6 +11,7 @@ import itertools
 import marshal
 import operator
 import pickle
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, SupportsIndex, overload
 
@@ -19,11 +20,13 @@ import numpy.typing as npt
 
 from .ann import ApproximateSearch
 from .arrays import grown
-from .columns import MetadataColumns, Rows
+from .columns import BoolMask, MetadataColumns, Rows
 from .keys import PackedKeys, RowOf
 from .packed import PackedBytes
 
 Matrix = npt.NDArray[np.float32]
+# Filter results kept per table (each a boolean per row: 10 MB at ten million rows).
+CACHED_FILTER_MASKS = 4
 GROWTH = 1.5
 # Rows whose norm takes the float32 first pass of exact search out of its depth (see search.py) are scored in
 # float64 instead: TINY ones (|x|² < 1e-60) make 1/|x| overflow and their products underflow, which only cosine
@@ -154,6 +157,9 @@ class VectorTable:
         self.columns = MetadataColumns(capacity)
         self.version = 0
         self._sorted_rows: tuple[int, Rows, npt.NDArray[np.uint32]] | None = None
+        # The rows the last few filters matched (by the parsed filter's text), valid until the next write.
+        self._filter_masks: OrderedDict[str, BoolMask] = OrderedDict()
+        self._filter_masks_version = -1
         # Created on the first approximate query (see approximate()); mirrors every write once it exists.
         self._approximate: ApproximateSearch | None = None
 
@@ -273,6 +279,24 @@ class VectorTable:
         if self._approximate is not None:  # the doomed rows and the moved ones changed (past new_size: gone)
             self._approximate.changed(self, np.asarray(doomed + movers, dtype=np.intp))
         self.version += 1
+
+    def filter_mask(self, filter_text: str, evaluate: Callable[[], BoolMask]) -> BoolMask:
+        """The rows a filter matches: ``evaluate()``'s read-only result, kept for the next queries with the same
+        filter until the table changes. Reading a column of ten million rows costs ~25 ms a query, while gathering
+        and scoring the 1% it selects costs ~12 ms; applications tend to repeat a filter (a tenant, a category)."""
+        if self._filter_masks_version != self.version:
+            self._filter_masks.clear()
+            self._filter_masks_version = self.version
+        mask = self._filter_masks.get(filter_text)
+        if mask is None:
+            mask = evaluate()
+            mask.flags.writeable = False
+            self._filter_masks[filter_text] = mask
+            if len(self._filter_masks) > CACHED_FILTER_MASKS:
+                self._filter_masks.popitem(last=False)
+        else:
+            self._filter_masks.move_to_end(filter_text)
+        return mask
 
     def approximate(self, metric: str) -> ApproximateSearch:
         """The approximate search of this table (its IVF index is built when it is first worth it)."""

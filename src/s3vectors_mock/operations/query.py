@@ -151,7 +151,8 @@ def _allowed_rows(index: Index, params: Params, mode: str) -> BoolMask | None:
     node = parse_filter(params["filter"], index.non_filterable_keys, allow_starts_with=mode == ENHANCED)
     if mode == ENHANCED and constraint_count(node) > MAX_FILTER_CONSTRAINTS:
         raise validation_error(TOO_MANY_CONSTRAINTS.format(limit=MAX_FILTER_CONSTRAINTS), "filter")
-    return evaluate_filter(node, index.table.columns, index.table.size)
+    table = index.table
+    return table.filter_mask(repr(node), lambda: evaluate_filter(node, table.columns, table.size))
 
 
 def _vector_ranking(
