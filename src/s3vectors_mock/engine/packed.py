@@ -134,13 +134,26 @@ class PackedBytes:
         """Whether ``byte`` occurs anywhere in the buffer, garbage included (a cheap, conservative test)."""
         return byte in self._buffer
 
-    def padded(self, width: int, rows: slice) -> npt.NDArray[np.uint8]:
-        """Rows' bytes left-aligned in a (rows, width) array of zeros (each row's length must be ≤ width)."""
-        starts = self._starts[rows]
-        lengths = self._lengths[rows].astype(np.int64)
+    def fixed_width(self, width: int) -> npt.NDArray[np.bytes_]:
+        """Every row's bytes as a numpy string of ``width`` bytes, zero-padded (each row's length must be ≤ width)."""
+        count = self._size
+        starts, lengths = self._starts[:count], self._lengths[:count]
+        if count and bool(np.all(lengths == width)) and bool(np.all(np.diff(starts) == width)):
+            # Rows of one length stored back to back (keys of one pattern, never rewritten): the buffer is the array.
+            view = np.frombuffer(self._buffer, dtype=f"S{width}", count=count, offset=int(starts[0]))
+            # A copy: a view would pin the buffer (a bytearray with exports cannot grow).
+            copied: npt.NDArray[np.bytes_] = view.copy()
+            return copied
+        fixed = np.empty(count, dtype=f"S{width}")
+        chunk = max(1, 8_000_000 // width)  # bounds the index temporaries to ~64 MB
         source = np.frombuffer(self._buffer, dtype=np.uint8)
         columns = np.arange(width, dtype=np.int64)
-        present = columns < lengths[:, None]
-        padded = np.zeros((len(starts), width), dtype=np.uint8)
-        padded[present] = source[(starts[:, None] + columns)[present]]
-        return padded
+        for first in range(0, count, chunk):
+            rows = slice(first, min(first + chunk, count))
+            row_starts, row_lengths = starts[rows], lengths[rows].astype(np.int64)
+            present = columns < row_lengths[:, None]
+            padded = np.zeros((len(row_starts), width), dtype=np.uint8)
+            padded[present] = source[(row_starts[:, None] + columns)[present]]
+            fixed[rows] = padded.view(f"S{width}").ravel()
+        del source
+        return fixed
