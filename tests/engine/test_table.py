@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -182,6 +183,6 @@ def test_a_filter_is_evaluated_once_until_the_table_changes() -> None:
     assert table.filter_mask(repr(node), evaluate).tolist() == [True, False, True] and len(evaluations) == 2
     for value in range(10):  # only the last few filters are kept
         other = parse_filter({"n": value}, frozenset())
-        table.filter_mask(repr(other), lambda other=other: evaluate_filter(other, table.columns, table.size))
+        table.filter_mask(repr(other), functools.partial(evaluate_filter, other, table.columns, table.size))
     table.filter_mask(repr(node), evaluate)
     assert len(evaluations) == 3
