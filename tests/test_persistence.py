@@ -593,7 +593,9 @@ def test_a_save_interrupted_before_its_commit_is_ignored_then_cleaned(
     assert len(list(tmp_path.glob("data-*"))) == 1
 
 
-def test_awkward_keys_round_trip(tmp_path: pathlib.Path) -> None:
+@pytest.mark.parametrize("chunk_rows", [2, 100_000])
+def test_awkward_keys_round_trip(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch, chunk_rows: int) -> None:
+    monkeypatch.setattr(persistence, "JSON_CHUNK_ROWS", chunk_rows)  # 2: the JSON arrays are written in 3 pieces
     mock = S3VectorsMock()
     with mock:
         call = client_call("us-east-1")
@@ -612,6 +614,8 @@ def test_awkward_keys_round_trip(tmp_path: pathlib.Path) -> None:
     table = restored.namespace(mock.account_id, "us-east-1").buckets["bucket"].indexes["index"].table
     assert table.keys == keys and table.metadata == metadata
     assert [table.row_of[key] for key in keys] == list(range(5))
+    saved = next(tmp_path.glob("data-*"))
+    assert json.loads((saved / "keys-0.json").read_text("utf-8")) == keys
 
 
 # ---- the saved table image (derived arrays) ----------------------------------------------------------------------

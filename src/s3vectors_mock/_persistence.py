@@ -36,7 +36,7 @@ import pathlib
 import re
 import secrets
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from typing import Any, NoReturn
 
@@ -57,6 +57,8 @@ JOURNAL_PREFIX = "journal-"
 JOURNAL_SUFFIX = ".log"
 TEMPORARY_STATE_PREFIX = ".state.json.tmp-"
 TOKEN_HEX_BYTES = 8
+# Keys and metadata are written as JSON this many rows at a time.
+JSON_CHUNK_ROWS = 100_000
 # Only entries named exactly like ours are ever removed, whatever else someone keeps in the state directory.
 OUR_DATA = re.compile(rf"{DATA_PREFIX}[0-9a-f]{{{2 * TOKEN_HEX_BYTES}}}")
 OUR_TEMPORARY_STATE = re.compile(rf"{re.escape(TEMPORARY_STATE_PREFIX)}[0-9a-f]{{{2 * TOKEN_HEX_BYTES}}}")
@@ -126,10 +128,9 @@ class _DataWriter:
             return description
         with _created(self.directory / f"vectors-{number}.npy") as file:
             np.lib.format.write_array(file, table.live(), allow_pickle=False)
-        _write_file(self.directory / f"keys-{number}.json", _json_bytes(table.keys[:size]))
-        metadata = table.metadata[:size]
-        if metadata.count(None) < size:  # an index whose vectors have no metadata gets no file at all
-            _write_file(self.directory / f"metadata-{number}.json", _json_bytes(metadata))
+        _write_json_list(self.directory / f"keys-{number}.json", size, table.keys.many)
+        if bool(table.metadata.lengths().any()):  # an index whose vectors have no metadata gets no file at all
+            _write_json_list(self.directory / f"metadata-{number}.json", size, table.metadata.many)
             description["metadata"] = True
         write_image(table, number, self._write, self._save)
         description["image"] = True
@@ -207,6 +208,17 @@ def _created(path: pathlib.Path) -> Iterator[Any]:
 def _write_file(path: pathlib.Path, content: bytes) -> None:
     with _created(path) as file:
         file.write(content)
+
+
+def _write_json_list(path: pathlib.Path, count: int, read: Callable[[range], list[Any]]) -> None:
+    """A JSON array of ``read(rows)`` for rows ``0..count``, written a chunk of rows at a time: ten million
+    metadata dicts at once would take ~2.5 GB, and their JSON text another half."""
+    with _created(path) as file:
+        file.write(b"[")
+        for first in range(0, count, JSON_CHUNK_ROWS):
+            text = _json_bytes(read(range(first, min(first + JSON_CHUNK_ROWS, count))))
+            file.write(text[1:-1] if first == 0 else b"," + text[1:-1])
+        file.write(b"]")
 
 
 def _fsync_directory(directory: pathlib.Path) -> None:

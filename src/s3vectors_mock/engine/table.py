@@ -102,6 +102,10 @@ class MetadataRows:
     def truncate(self, size: int) -> None:
         self._rows.truncate(size)
 
+    def lengths(self) -> npt.NDArray[np.uint32]:
+        """The packed size of each row's metadata: 0 for a row without any."""
+        return self._rows.lengths()
+
     def move(self, destination: Rows, source: Rows) -> None:
         self._rows.move(destination, source)
 
