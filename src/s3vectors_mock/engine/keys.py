@@ -135,10 +135,33 @@ class PackedKeys:
 
     def append(self, keys: Sequence[str]) -> None:
         """Add keys (none stored yet, none repeated) as rows ``len(self)`` onwards."""
-        rows, encoded, hashes, taken = self._lookup(keys)
-        if any(row is not None for row in rows):
+        if any(row is not None for row in self.find_many(keys)):
             raise ValueError("a key is already stored")
+        self.place(keys)
+
+    def place(self, keys: Sequence[str]) -> tuple[list[int], int]:
+        """The row of each of ``keys`` (none repeated): its row if stored, else a new row from ``len(self)`` on,
+        in the order given; and how many were new."""
+        found, encoded, hashes, taken = self._lookup(keys)
         first = len(self)
+        new = [position for position, row in enumerate(found) if row is None]
+        if len(new) != len(keys):
+            keys = [keys[position] for position in new]
+            encoded = [encoded[position] for position in new]
+            hashes = [hashes[position] for position in new]
+            taken = [taken[position] for position in new]
+        rows: list[int] = []
+        next_row = first
+        for row in found:
+            if row is None:
+                row = next_row
+                next_row += 1
+            rows.append(row)
+        if keys:
+            self._add(keys, encoded, hashes, taken, first)
+        return rows, len(new)
+
+    def _add(self, keys: Sequence[str], encoded: list[bytes], hashes: list[int], taken: list[bool], first: int) -> None:
         self._reserve(first + len(keys))
         self._bytes.extend(encoded)
         self.hashes[first : first + len(keys)] = hashes

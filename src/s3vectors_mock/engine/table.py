@@ -205,31 +205,17 @@ class VectorTable:
 
         The caller has validated everything and removed duplicate keys (the last one wins).
         """
-        existing = self.keys.find_many(keys)
-        new_count = existing.count(None)
-        existing_count = len(keys) - new_count
-        self._reserve(self.size + new_count)
         previous_size = self.size
-        rows: list[int]
+        self._reserve(self.size + len(keys))  # before placing: the keys' rows must fit every per-row array
+        rows, new_count = self.keys.place(keys)
+        existing_count = len(keys) - new_count
         if not existing_count:  # only new keys (bulk loads): append them wholesale
-            rows = list(range(self.size, self.size + new_count))
-            self.keys.append(keys)
             self.metadata.extend(metadata)
-            next_row = self.size + new_count
         else:
-            rows = []
-            added: list[str] = []
-            next_row = self.size
-            for key, row in zip(keys, existing):
-                if row is None:
-                    row = next_row
-                    next_row += 1
-                    added.append(key)
-                rows.append(row)
-            self.keys.append(added)
-            self.metadata.extend([None] * len(added))
+            self.metadata.extend([None] * new_count)
             for row, values in zip(rows, metadata):
                 self.metadata[row] = values
+        next_row = self.size + new_count
         self.size = next_row
         row_array: Rows = np.asarray(rows, dtype=np.intp)
         if not existing_count and len(rows):
