@@ -184,6 +184,9 @@ class Server:
                 fields[name] = value
         return int(fields["VmRSS"].split()[0]) * 1024, int(fields["VmHWM"].split()[0]) * 1024
 
+    def running(self) -> bool:
+        return self.process.poll() is None and os.path.exists(f"/proc/{self.process.pid}/status")
+
     def stop(self, signum: int) -> float:
         """Send ``signum``; the seconds until the process has exited."""
         started = time.perf_counter()
@@ -220,7 +223,8 @@ class MemoryGuard(threading.Thread):
             available = available_bytes()
             self.lowest = min(self.lowest, available)
             if available < self.minimum and not self.tripped:
-                self.tripped = f"stopped: the machine's available memory fell to {gib(available)}"
+                rss = ", ".join(gib(server.memory()[0]) for server in Server.started if server.running())
+                self.tripped = f"stopped: the machine's available memory fell to {gib(available)} (server RSS {rss})"
                 print(self.tripped, file=sys.stderr, flush=True)
                 for server in Server.started:
                     if server.process.poll() is None:
