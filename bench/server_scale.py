@@ -19,11 +19,12 @@ What it does, in order:
 3. Queries over HTTP: an exact topK=10 query against a numpy brute force (float32 matrix @ query × precomputed
    inverse norms, argpartition) on the same vectors, regenerated here from the same seeds; a filtered query at 1%
    selectivity (``{"bucket": 7}``) against the brute force on the pre-gathered matching rows. Both measured in
-   interleaved rounds (best mean), and our answers checked against the brute force's. The HTTP round trip is in
-   our time, not in the floor's (~1 ms; nothing against ~100 ms at 1M). The brute force holds the whole matrix
-   only when the machine has room for it (``--floor-matrix auto``); otherwise it times a slice of up to 1,000,000
-   rows and scales that time linearly (a matrix-vector product reads each row once), and checks the answers
-   chunk by chunk.
+   interleaved rounds (best mean), and our answers checked against the brute force's. The floor is the better of
+   numpy with its default BLAS threads and with one (threadpoolctl). The HTTP round trip (~1 ms on a busy machine)
+   is in our time, not in the floor's: it matters for the filtered query at 1M and below. The brute force holds
+   the whole matrix only when the machine has room for it (``--floor-matrix auto``); otherwise it times a slice of
+   up to 1,000,000 rows and scales that time linearly (a matrix-vector product reads each row once), and checks
+   the answers chunk by chunk.
    Fewer than 20 unfiltered queries are asked of one server process, so the server's approximate search (IVF,
    built in the background after 20 unfiltered queries on an index above 500,000 vectors) never starts: the
    figures are about the exact path, and an IVF index would take as much memory again as the matrix.
@@ -33,8 +34,10 @@ What it does, in order:
    answer the same. Then (unless ``--no-kill``) some writes, SIGKILL, and a restart that replays the journal:
    timed, and the answers after it must equal those before the kill.
 
-The bench process never holds the vectors it sends; the floor's matrix (``--floor-matrix full``) is freed before
-the persistence part.
+The bench process never holds the vectors it sends (the floor's matrix is the only large thing it holds, and only
+while the queries are timed). A guard thread SIGKILLs the servers and stops the run when the machine's available
+memory falls below ``--min-available`` (2 GiB): a run too large for the machine must not bring the OOM killer to
+other processes.
 """
 
 from __future__ import annotations
@@ -558,10 +561,13 @@ def persistence_part(server: Server, count: int, state_dir: Path, log: Path, kil
     server = Server(state_dir, log)
     rss, peak = server.memory()
     same = asked(server, queries, count) == reference
+    # The snapshot's matrix is memory-mapped: its pages count in RSS once a query has read them.
+    queried, _ = server.memory()
     print(
         f"- restart: listening after {server.listening_seconds:.1f} s, answering after {server.ready_seconds:.1f} "
-        f"s; RSS {gib(rss)} = {rss / raw:.2f} × raw, peak (VmHWM) {gib(peak)} = {peak / raw:.2f} × raw; the same "
-        f"answers as before the stop: {same}"
+        f"s; RSS {gib(rss)} = {rss / raw:.2f} × raw ({gib(queried)} = {queried / raw:.2f} × raw after queries "
+        f"read every row), peak (VmHWM) {gib(peak)} = {peak / raw:.2f} × raw; the same answers as before the stop: "
+        f"{same}"
     )
     if not kill:
         return server
@@ -584,10 +590,12 @@ def persistence_part(server: Server, count: int, state_dir: Path, log: Path, kil
     server = Server(state_dir, log)
     rss, peak = server.memory()
     same = asked(server, queries, count) == reference
+    queried, _ = server.memory()
     print(
         f"- 2,000 puts and 500 deletes, SIGKILL (gone in {kill_seconds:.2f} s), a restart replaying the journal: "
         f"listening after {server.listening_seconds:.1f} s, answering after {server.ready_seconds:.1f} s; RSS "
-        f"{gib(rss)} = {rss / raw:.2f} × raw, peak (VmHWM) {gib(peak)}; the same answers as before the kill: {same}"
+        f"{gib(rss)} = {rss / raw:.2f} × raw ({gib(queried)} after queries), peak (VmHWM) {gib(peak)}; the same "
+        f"answers as before the kill: {same}"
     )
     return server
 
