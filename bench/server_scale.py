@@ -635,6 +635,58 @@ def run(options: argparse.Namespace, scratch: Path) -> None:
             started.abandon()
 
 
+def call_log_probe(keep_log: bool, count: int = 200_000) -> None:
+    """In this process (run alone, for a clean RSS): the service answers PutVectors of 500 × 128 as the server reads
+    them (orjson), with its call log kept or not; prints the resident memory grown per vector. What the call log
+    costs through the server is the difference (it keeps the newest 10,000 calls' parameters)."""
+    import gc
+
+    from s3vectors_mock._options import Options
+    from s3vectors_mock._service import Caller, S3VectorsService
+    from s3vectors_mock._service_model import service_model
+
+    def rss() -> int:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+    service = S3VectorsService(Options())
+    if not keep_log:
+        service.calls.append = lambda record: None  # type: ignore[method-assign]
+    caller = Caller("123456789012", "us-east-1", service_model())
+    service.answer("CreateVectorBucket", {"vectorBucketName": BUCKET}, caller)
+    index = {"dataType": "float32", "dimension": DIMENSION, "distanceMetric": "cosine"}
+    service.answer("CreateIndex", {"vectorBucketName": BUCKET, "indexName": INDEX, **index}, caller)
+    gc.collect()
+    before = rss()
+    for batch in range(count // BATCH):
+        vectors = batch_vectors(batch, count)
+        first = batch * BATCH
+        records = [
+            {"key": key(first + j), "data": {"float32": vectors[j]}, "metadata": metadata(first + j)}
+            for j in range(len(vectors))
+        ]
+        body = orjson.dumps(
+            {"vectorBucketName": BUCKET, "indexName": INDEX, "vectors": records}, option=orjson.OPT_SERIALIZE_NUMPY
+        )
+        answer = service.answer_on_wire("PutVectors", orjson.loads(body), caller, body_size=len(body))
+        assert answer.status == 200, answer.body[:300]
+    gc.collect()
+    print((rss() - before) / count)
+
+
+def call_log_cost() -> None:
+    """The call log's memory per vector put through PutVectors: two probes in fresh processes, with and without."""
+    grown = {}
+    for kept in ("log", "no-log"):
+        command = [sys.executable, __file__, "--call-log-probe", kept]
+        grown[kept] = float(subprocess.run(command, check=True, capture_output=True, text=True).stdout.split()[-1])
+    print(
+        f"200,000 × {DIMENSION} put in process through PutVectors of {BATCH} (as the server reads them): "
+        f"{grown['log']:.0f} bytes a vector with the call log, {grown['no-log']:.0f} without: the log holds "
+        f"{grown['log'] - grown['no-log']:.0f} bytes a vector (its newest {10_000 * BATCH:,} vectors at most)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=10_000_000, help="vectors to ingest (default 10,000,000)")
@@ -657,7 +709,17 @@ def main() -> None:
         help="the brute force on the whole matrix (full), on up to 1,000,000 rows scaled (slice), or full when "
         "there is room (auto)",
     )
+    parser.add_argument(
+        "--call-log-cost", action="store_true", help="only measure the call log's memory per vector put (in process)"
+    )
+    parser.add_argument("--call-log-probe", choices=("log", "no-log"), help=argparse.SUPPRESS)
     options = parser.parse_args()
+    if options.call_log_probe:
+        call_log_probe(options.call_log_probe == "log")
+        return
+    if options.call_log_cost:
+        call_log_cost()
+        return
     if options.quick:
         options.count = 200_000
     if options.count % BATCH or options.count < 10_000:
