@@ -163,7 +163,8 @@ class Server:
         line = self.process.stdout.readline().decode()
         if not line.startswith(READY):
             self.process.wait()
-            raise RuntimeError(f"the server did not start ({line!r}): see {log}")
+            self.log.close()
+            raise RuntimeError(f"the server did not start ({line!r}): {log.read_text(errors='replace')[-2000:]}")
         self.listening_seconds = time.perf_counter() - started
         self.port = int(line.rsplit(":", 1)[1])
         self.connection = Connection(self.port)
