@@ -54,3 +54,36 @@ def test_injected_faults_are_marked(mock: S3VectorsMock) -> None:
     injected, refused = mock.calls
     assert (injected.error_code, injected.injected) == ("ServiceUnavailableException", True)
     assert (refused.error_code, refused.injected) == ("NotFoundException", False)
+
+
+def _put(key: str, values: int) -> CallRecord:
+    return CallRecord("PutVectors", {"vectors": [{"key": key, "data": {"float32": [0.5] * values}}]}, "us-east-1")
+
+
+def test_the_log_keeps_the_newest_calls_within_its_count_and_weight(monkeypatch: pytest.MonkeyPatch) -> None:
+    from s3vectors_mock import _calls
+
+    monkeypatch.setattr(_calls, "MAX_RECORDS", 5)
+    monkeypatch.setattr(_calls, "MAX_WEIGHT", 1_000)
+    monkeypatch.setattr(_calls, "FULL_VECTOR_VALUES", 300)
+    log = CallLog()
+    for number in range(8):
+        log.append(CallRecord("GetIndex", {"indexArn": str(number)}, "us-east-1"))
+    assert [record.params["indexArn"] for record in log.snapshot()] == ["3", "4", "5", "6", "7"]
+    for number in range(4):  # each weighs 200 values + one record (100): three fit in 1,000 with nothing else
+        log.append(_put(f"k{number}", 200))
+    kept = log.snapshot()
+    assert [record.params["vectors"][0]["key"] for record in kept] == ["k1", "k2", "k3"]
+    # Only the newest full lists are kept as lists; the older ones are compact copies of the same values.
+    assert [type(record.params["vectors"][0]["data"]["float32"]).__name__ for record in kept] == [
+        "array",
+        "array",
+        "list",
+    ]
+    assert all(list(record.params["vectors"][0]["data"]["float32"]) == [0.5] * 200 for record in kept)
+    log.append(_put("huge", 5_000))  # heavier than the whole budget: kept alone, as the newest call
+    assert [record.params["vectors"][0]["key"] for record in log.snapshot()] == ["huge"]
+    log.append(CallRecord("GetIndex", {}, "us-east-1"))
+    assert [record.operation for record in log.snapshot()] == ["GetIndex"]
+    log.clear()
+    assert log.snapshot() == [] and log._weight == 0 and log._full_values == 0

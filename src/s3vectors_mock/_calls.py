@@ -1,6 +1,8 @@
 """The log of calls a mock answered, kept within fixed bounds so that a session-long mock stays small.
 
-Bounds (docs/fidelity.md, "Memory bounds"): the newest ``MAX_RECORDS`` calls are kept. Their parameters are kept as
+Bounds (docs/fidelity.md, "Memory bounds"): the newest ``MAX_RECORDS`` calls are kept, fewer when their vector data
+and records would together weigh more than ``MAX_WEIGHT`` (a server ingesting 500 × 128 vectors a call held ~2.5 GiB
+of float32 data for 10,000 calls, plus the records' keys and metadata). Their parameters are kept as
 sent — what the service read from the request, objects of the log's own that no caller holds — except that vector
 data beyond the newest ``FULL_VECTOR_VALUES`` values is compacted: each older ``float32`` list becomes an
 ``array.array("f")`` of the same values as the service stores them (4 bytes a value instead of a Python float
@@ -17,6 +19,11 @@ from typing import Any, NamedTuple
 
 MAX_RECORDS = 10_000
 FULL_VECTOR_VALUES = 2_000_000
+# A call's weight: its vector values (4 bytes each once compacted) plus RECORD_WEIGHT for each PutVectors record
+# (its key and metadata dict, ~400 bytes). 64,000,000 is ~256 MiB: ~560 calls of 500 × 128 vectors, or 10,000 calls
+# of 6,400 values each.
+MAX_WEIGHT = 64_000_000
+RECORD_WEIGHT = 100
 
 
 class CallRecord(NamedTuple):
@@ -55,6 +62,11 @@ def _vector_values(params: dict[str, Any]) -> int:
     if isinstance(query, dict) and isinstance(query.get("float32"), list):
         count += len(query["float32"])
     return count
+
+
+def _weight(params: dict[str, Any], values: int) -> int:
+    records = params.get("vectors")
+    return values + (RECORD_WEIGHT * len(records) if isinstance(records, list) else 0)
 
 
 def _compact_values(values: Any) -> Any:
@@ -115,7 +127,10 @@ def _compacted(params: dict[str, Any], prepared: Prepared | None = None) -> dict
 class CallLog:
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._records: deque[CallRecord] = deque(maxlen=MAX_RECORDS)
+        # Oldest first: each record with its weight (see MAX_WEIGHT).
+        self._records: deque[CallRecord] = deque()
+        self._weights: deque[int] = deque()
+        self._weight = 0
         # The records still holding full vector data, oldest first, with how many values each holds and the
         # compact copies prepared for them.
         self._full: deque[tuple[CallRecord, int, Prepared]] = deque()
@@ -126,13 +141,24 @@ class CallLog:
             record = record._replace(time=time.time())
         values = _vector_values(record.params)
         prepared = _prepared(record.params) if values else {}
+        weight = _weight(record.params, values)
         with self._lock:
             self._records.append(record)
+            self._weights.append(weight)
+            self._weight += weight
             if values:
                 self._full.append((record, values, prepared))
                 self._full_values += values
-                while self._full_values > FULL_VECTOR_VALUES and len(self._full) > 1:
-                    self._compact_oldest()
+            while len(self._records) > MAX_RECORDS or (self._weight > MAX_WEIGHT and len(self._records) > 1):
+                self._drop_oldest()
+            while self._full_values > FULL_VECTOR_VALUES and len(self._full) > 1:
+                self._compact_oldest()
+
+    def _drop_oldest(self) -> None:
+        dropped = self._records.popleft()
+        self._weight -= self._weights.popleft()
+        if self._full and self._full[0][0] is dropped:  # both are oldest first: a full record dropped is the first
+            self._full_values -= self._full.popleft()[1]
 
     def _compact_oldest(self) -> None:
         record, values, prepared = self._full.popleft()
@@ -149,5 +175,7 @@ class CallLog:
     def clear(self) -> None:
         with self._lock:
             self._records.clear()
+            self._weights.clear()
+            self._weight = 0
             self._full.clear()
             self._full_values = 0
