@@ -14,8 +14,9 @@ import ctypes.util
 import functools
 from collections.abc import Callable
 
-# A load of fewer records frees too little to be worth a trim.
+# A load of fewer records (or a shorter journal) frees too little to be worth a trim.
 LARGE_LOAD = 100_000
+LARGE_JOURNAL_BYTES = 16 * 2**20
 
 
 @functools.cache
@@ -28,9 +29,8 @@ def _malloc_trim() -> Callable[[int], int] | None:
     return trim
 
 
-def release_free_memory(records: int) -> None:
-    """Return the process's free heap to the operating system after a load of ``records`` records, if large."""
-    if records >= LARGE_LOAD:
-        trim = _malloc_trim()
-        if trim is not None:
-            trim(0)
+def release_free_memory() -> None:
+    """Return the process's free heap to the operating system (after a large load: see LARGE_LOAD)."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)

@@ -43,7 +43,7 @@ from typing import Any, NoReturn
 import numpy as np
 from dateutil.tz import tzlocal
 
-from ._memory import release_free_memory
+from ._memory import LARGE_LOAD, release_free_memory
 from ._store import Backend, Bucket, Index, Namespace
 from ._table_image import ImageError, read_image, write_image
 from .engine.table import Matrix, VectorTable
@@ -270,14 +270,14 @@ def load_state(backend: Backend, directory: pathlib.Path) -> str | None:
         # reset() also forgets pagination tokens and write-rate windows, which belong to the state being replaced.
         backend.reset()
         backend.namespaces.update(namespaces)
-    release_free_memory(
-        sum(
-            len(index.table.keys)
-            for namespace in namespaces.values()
-            for bucket in namespace.buckets.values()
-            for index in bucket.indexes.values()
-        )
+    loaded = sum(
+        len(index.table.keys)
+        for namespace in namespaces.values()
+        for bucket in namespace.buckets.values()
+        for index in bucket.indexes.values()
     )
+    if loaded >= LARGE_LOAD:
+        release_free_memory()
     return journal
 
 

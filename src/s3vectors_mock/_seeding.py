@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError
 from ._arns import parse_arn, partition_of
 from ._botocore_responses import failure
 from ._errors import INDEX_NOT_FOUND, ServiceError, not_found
-from ._memory import release_free_memory
+from ._memory import LARGE_LOAD, release_free_memory
 from ._records import PATH, Batch, check_key_bytes, seeded_batch, seeded_records
 from ._service_model import service_model
 from ._store import Backend, Index
@@ -65,4 +65,5 @@ def seed(
                 on_stored(index.arn, batch)
     except ServiceError as error:
         raise modelled_client_error(error, "PutVectors") from None
-    release_free_memory(len(keys))
+    if len(keys) >= LARGE_LOAD:
+        release_free_memory()

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ._journal import JournalFile, read_journal, replay
+from ._memory import LARGE_JOURNAL_BYTES, release_free_memory
 from ._persistence import (
     DATA_PREFIX,
     OUR_DATA,
@@ -146,6 +147,8 @@ class StateDirectory:
             raise StateDirError(_one_line(error)) from None
         if replayed:
             logger.info("s3vectors-mock: replayed %d changes from %s", replayed, self.path)
+        if journal_bytes >= LARGE_JOURNAL_BYTES:
+            release_free_memory()
         try:
             if journal_name is None or journal_bytes:
                 self._compact()
@@ -229,10 +232,10 @@ class StateDirectory:
                 self.service.journal = None
             try:
                 journal = self._journal
-                if journal is not None and (journal.size or self._unrecorded):
-                    if self._snapshot_bytes + journal.size <= QUICK_SAVE_BYTES or self._unrecorded:
-                        self._compact()
-                        self._unrecorded = False
+                quick = journal is not None and self._snapshot_bytes + journal.size <= QUICK_SAVE_BYTES
+                if journal is not None and (self._unrecorded or (quick and journal.size)):
+                    self._compact()
+                    self._unrecorded = False
             finally:
                 if self._journal is not None:
                     self._journal.close()
