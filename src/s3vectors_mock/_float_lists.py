@@ -40,23 +40,29 @@ F = TypeVar("F", bound=Callable[..., Any])
 class _Block:
     """Lists read together in one pass: their doubles, and their float32 form once someone asks for it."""
 
-    def __init__(self, rows: Sequence[Any], read: Doubles) -> None:
+    def __init__(self, rows: Sequence[Any], read: Doubles | None, float32: Float32 | None = None) -> None:
         self.rows = rows  # held, so that the lists' ids stay theirs while the reading lasts
         self.doubles = read
-        self._float32: Float32 | None = None
+        self._float32 = float32
 
     def float32(self) -> Float32:
         if self._float32 is None:
+            assert self.doubles is not None
             with np.errstate(over="ignore"):  # beyond the float32 range: infinity, as the service reads it
                 self._float32 = self.doubles.astype(np.float32)
         return self._float32
 
 
 class _Reading:
-    """What one request's lists read as: each list's id → (the list, its block, its row in the block)."""
+    """What one request's lists read as: each list's id → (the list, its block, its row in the block).
 
-    def __init__(self) -> None:
+    ``plain``: lists the caller has proven to hold only plain floats (the in-process path, whose validation looked
+    at every item's type), by id; they are converted by numpy straight to float32, without array("d")'s checks.
+    """
+
+    def __init__(self, plain: Sequence[list[Any]] = ()) -> None:
         self.rows: dict[int, tuple[Any, _Block, int]] = {}
+        self.plain = {id(values): values for values in plain}
 
     def find(self, values: Any) -> tuple[_Block, int] | None:
         found = self.rows.get(id(values))
@@ -147,6 +153,23 @@ def compact_copy(values: Any) -> array.array[float] | None:
     return array.array("f", block.float32()[position].tobytes())
 
 
+def _read_plain(current: _Reading, rows: list[Any]) -> bool:
+    """Read lists all proven plain floats (``current.plain``) of one length, at once, straight to float32: numpy
+    converts each double to the nearest float32, as ``astype`` of the doubles would (infinity beyond the range)."""
+    plain = current.plain
+    if not plain or not all(plain.get(id(row)) is row for row in rows):
+        return False
+    width = len(rows[0])
+    if any(len(row) != width for row in rows):
+        return False
+    with np.errstate(over="ignore"):
+        matrix = np.array(rows, dtype=np.float32)
+    block = _Block(rows, None, matrix)
+    for position, row in enumerate(rows):
+        current.rows[id(row)] = (row, block, position)
+    return True
+
+
 def read_request(params: dict[str, Any]) -> None:
     """Read the vector data of a PutVectors request's records at once (records of unexpected shapes, which the
     model's checks refuse, are left to those checks)."""
@@ -160,6 +183,9 @@ def read_request(params: dict[str, Any]) -> None:
         if values is None:
             return
         rows.append(values)
+    current = _current.get()
+    if rows and current is not None and _read_plain(current, rows):
+        return
     read_rows(rows)
 
 
@@ -175,9 +201,10 @@ def within_reading(function: F) -> F:
 
 
 @contextmanager
-def reading() -> Iterator[None]:
-    """A scope for one request: lists read inside it are remembered until it ends."""
-    token = _current.set(_Reading())
+def reading(plain: Sequence[list[Any]] = ()) -> Iterator[None]:
+    """A scope for one request: lists read inside it are remembered until it ends. ``plain``: lists the caller
+    proved to hold only plain floats (exactly ``float``, nothing else)."""
+    token = _current.set(_Reading(plain))
     try:
         yield
     finally:

@@ -207,7 +207,10 @@ class _Answering:
                 if wire.error is not None:
                     service.note_unread(operation, caller, wire.error)
                     raise wire.error
-                return success(url, service.answer(operation, wire.params, caller, body_size=wire.size))
+                answered = service.answer(
+                    operation, wire.params, caller, body_size=wire.size, plain_lists=wire.plain_lists
+                )
+                return success(url, answered)
             except ServiceError as error:
                 return failure(url, error)
 

@@ -27,6 +27,7 @@ plus the JSON length of the float lists (a cheap upper bound when far under the 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import math
@@ -66,6 +67,9 @@ class WireRequest:
     params: Params
     error: ServiceError | None
     size: int
+    # The vector-data lists put back into ``params``: fresh copies of lists of plain floats (the reading of the
+    # request converts them without checking their items again, _float_lists).
+    plain_lists: tuple[list[float], ...] = ()
 
 
 class DeferredBody(bytes):
@@ -127,7 +131,6 @@ def read_real_request(operation: str, request: dict[str, Any]) -> WireRequest:
 # ---- vector data: formatted as placeholders, put back after reading ------------------------------------------------
 
 
-_FLOAT_ONLY = {float}
 # Lists proven to hold only plain floats during one call's validation: id -> the list (held, so the id stays its).
 Proven = dict[int, Any]
 
@@ -153,7 +156,7 @@ class BulkParamValidator(ParamValidator):
             and member.type_name in ("float", "double")
             and "min" not in member.metadata
             and "max" not in member.metadata
-            and set(map(type, param)) == _FLOAT_ONLY
+            and _all_floats(param)
         ):
             range_check(name, len(param), shape, "invalid length", errors)
             self.plain_float_lists[id(param)] = param
@@ -161,11 +164,17 @@ class BulkParamValidator(ParamValidator):
         cast(Any, ParamValidator)._validate_list(self, param, shape, errors, name)  # private: not in the stubs
 
 
+def _all_floats(values: list[Any] | tuple[Any, ...]) -> bool:
+    """Whether every item is exactly a float (not a bool, int, Decimal or subclass): C passes over the types, no
+    call per item. Counting the types in a list is ~1.5x faster than building their set."""
+    return list(map(type, values)).count(float) == len(values)
+
+
 def _pure_floats(values: Any, proven: Proven) -> bool:
     if values is not None and proven.get(id(values)) is values:
         return True  # proven by this call's validation
-    # One C pass over the types: no call per item. Bools, ints, Decimals and subclasses take the real path.
-    return isinstance(values, (list, tuple)) and bool(values) and set(map(type, values)) == _FLOAT_ONLY
+    # Bools, ints, Decimals and subclasses take the real path.
+    return isinstance(values, (list, tuple)) and bool(values) and _all_floats(values)
 
 
 def _strip_data(container: Any, lists: list[Sequence[float]], proven: Proven) -> Any:
@@ -200,12 +209,16 @@ def _stripped(operation: str, parameters: Params, proven: Proven) -> tuple[Param
     return parameters, lists
 
 
-def _put_back(operation: str, params: Params, lists: list[Sequence[float]]) -> None:
-    """Put copies of the float lists where the placeholders were read (fresh lists: the caller keeps its own)."""
+def _put_back(operation: str, params: Params, lists: list[Sequence[float]]) -> tuple[list[float], ...]:
+    """Put copies of the float lists where the placeholders were read (fresh lists: the caller keeps its own);
+    returns the copies put back."""
+    copies: list[list[float]] = []
 
     def restore(container: Any, values: Sequence[float]) -> None:
         if values and isinstance(container, dict) and container.get("float32") == []:
-            container["float32"] = list(values)
+            copy = list(values)
+            container["float32"] = copy
+            copies.append(copy)
 
     if operation == "PutVectors":
         records = params.get("vectors")
@@ -215,6 +228,7 @@ def _put_back(operation: str, params: Params, lists: list[Sequence[float]]) -> N
                     restore(record.get("data"), values)
     elif operation == "QueryVectors" and lists:
         restore(params.get("queryVector"), lists[0])
+    return tuple(copies)
 
 
 def _exact_json_length(values: Sequence[float]) -> int:
@@ -244,7 +258,7 @@ def _read_with_placeholders(
     size = _size(placeholder_body, lists)
     wire = read_request(operation, request, placeholder_body if size <= MAX_BODY_BYTES else None, size)
     if wire.error is None:
-        _put_back(operation, wire.params, lists)
+        wire = dataclasses.replace(wire, plain_lists=_put_back(operation, wire.params, lists))
     return request, wire
 
 
