@@ -14,7 +14,14 @@ from botocore.stub import Stubber
 from botocore.validate import ParamValidator
 
 from s3vectors_mock import S3VectorsMock, mock_s3vectors
-from s3vectors_mock._lazy_body import MAX_FLOAT_CHARACTERS, BulkParamValidator, DeferredBody, _size
+from s3vectors_mock._lazy_body import (
+    MAX_FLOAT_CHARACTERS,
+    BulkParamValidator,
+    DeferredBody,
+    WireRequest,
+    _size,
+    owned,
+)
 from s3vectors_mock._service_model import operation_model
 from tests.helpers import error_of, make_index
 
@@ -273,3 +280,17 @@ def test_lists_proven_plain_skip_the_type_pass(mock: S3VectorsMock, index: str) 
         [0.5, 1, 2.5]
     ]
     assert all(logged[i]["data"]["float32"] is not records[i]["data"]["float32"] for i in range(4))
+
+
+def test_a_request_kept_beyond_the_call_owns_its_lists() -> None:
+    # A PutVectors record's list reaches the service as the caller's own; parked for the send stage (a fault
+    # injected after the call was decided), the request keeps copies instead.
+    mine = [0.5, 0.25]
+    other = [1.0, 2.0]  # a list the reader made: kept as it is
+    params: dict[str, Any] = {
+        "vectors": [{"key": "a", "data": {"float32": mine}}, {"key": "b", "data": {"float32": other}}]
+    }
+    kept = owned(WireRequest(params, None, 10, plain_lists=(mine,)))
+    assert kept["vectors"][0]["data"]["float32"] == mine and kept["vectors"][0]["data"]["float32"] is not mine
+    assert kept["vectors"][1]["data"]["float32"] is other
+    assert owned(WireRequest(params, None, 10)) is params

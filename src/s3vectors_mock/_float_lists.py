@@ -40,14 +40,13 @@ F = TypeVar("F", bound=Callable[..., Any])
 class _Block:
     """Lists read together in one pass: their doubles, and their float32 form once someone asks for it."""
 
-    def __init__(self, rows: Sequence[Any], read: Doubles | None, float32: Float32 | None = None) -> None:
+    def __init__(self, rows: Sequence[Any], read: Doubles) -> None:
         self.rows = rows  # held, so that the lists' ids stay theirs while the reading lasts
         self.doubles = read
-        self._float32 = float32
+        self._float32: Float32 | None = None
 
     def float32(self) -> Float32:
         if self._float32 is None:
-            assert self.doubles is not None
             with np.errstate(over="ignore"):  # beyond the float32 range: infinity, as the service reads it
                 self._float32 = self.doubles.astype(np.float32)
         return self._float32
@@ -57,7 +56,7 @@ class _Reading:
     """What one request's lists read as: each list's id → (the list, its block, its row in the block).
 
     ``plain``: lists the caller has proven to hold only plain floats (the in-process path, whose validation looked
-    at every item's type), by id; they are converted by numpy straight to float32, without array("d")'s checks.
+    at every item's type), by id; numpy converts them without array("d")'s checks.
     """
 
     def __init__(self, plain: Sequence[list[Any]] = ()) -> None:
@@ -143,6 +142,21 @@ def float32_rows(rows: Sequence[Any]) -> Float32 | None:
     return matrix[positions]
 
 
+def logged_form(values: Any) -> Doubles | list[Any] | None:
+    """What the call log keeps of a list the caller proved plain floats in this request (:func:`reading`), which
+    may be the caller's own list: its doubles when it was read (exactly its values; the log makes the list again
+    when it is read), else a copy. None for any other list (the reader's own, kept as it is)."""
+    current = _current.get()
+    proven = current.plain.get(id(values)) if current is not None else None
+    if current is None or proven is None or proven is not values:
+        return None
+    found = current.find(proven)
+    if found is None:
+        return list(proven)
+    block, position = found
+    return cast(Doubles, block.doubles[position])
+
+
 def compact_copy(values: Any) -> array.array[float] | None:
     """A list read in this request as the call log's compact copy (``array("f")``), without looking at its items."""
     current = _current.get()
@@ -154,17 +168,16 @@ def compact_copy(values: Any) -> array.array[float] | None:
 
 
 def _read_plain(current: _Reading, rows: list[Any]) -> bool:
-    """Read lists all proven plain floats (``current.plain``) of one length, at once, straight to float32: numpy
-    converts each double to the nearest float32, as ``astype`` of the doubles would (infinity beyond the range)."""
+    """Read lists all proven plain floats (``current.plain``) of one length, at once, with numpy: no item can be
+    anything but a float, so array("d")'s checks are not needed. The doubles are exactly the values sent, which
+    the call log keeps instead of the lists (:func:`logged_doubles`)."""
     plain = current.plain
     if not plain or not all(plain.get(id(row)) is row for row in rows):
         return False
     width = len(rows[0])
     if any(len(row) != width for row in rows):
         return False
-    with np.errstate(over="ignore"):
-        matrix = np.array(rows, dtype=np.float32)
-    block = _Block(rows, None, matrix)
+    block = _Block(rows, np.array(rows, dtype=np.float64))
     for position, row in enumerate(rows):
         current.rows[id(row)] = (row, block, position)
     return True
