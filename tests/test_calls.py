@@ -142,3 +142,23 @@ def test_held_vector_data_is_compacted_and_dropped_like_lists() -> None:
     for _ in range(_calls.MAX_RECORDS):
         log.append(CallRecord("GetIndex", {}, "us-east-1"))
     assert not log._held
+
+
+def test_one_list_sent_for_two_records_and_tuples(mock: S3VectorsMock, client: Any, index: str) -> None:
+    shared = [0.5, 0.25, 0.125]
+    records: Any = [
+        {"key": "a", "data": {"float32": shared}},
+        {"key": "b", "data": {"float32": shared}},
+        {"key": "c", "data": {"float32": (1.5, 0.5, 0.25)}},
+    ]
+    client.put_vectors(indexArn=index, vectors=records)
+    shared[0] = 9.0
+    logged = _logged(mock)
+    assert logged == [[0.5, 0.25, 0.125], [0.5, 0.25, 0.125], [1.5, 0.5, 0.25]]
+    assert all(type(values) is list for values in logged) and logged[0] is not logged[1]
+    got = client.get_vectors(indexArn=index, keys=["a", "b", "c"], returnData=True)["vectors"]
+    assert {vector["key"]: vector["data"]["float32"] for vector in got} == {
+        "a": [0.5, 0.25, 0.125],
+        "b": [0.5, 0.25, 0.125],
+        "c": [1.5, 0.5, 0.25],
+    }
