@@ -11,7 +11,15 @@ import pytest
 
 from s3vectors_mock import _float_lists
 from s3vectors_mock._calls import CallLog, CallRecord, _compacted
-from s3vectors_mock._float_lists import compact_copy, float32_rows, plain_numbers, read_request, read_rows, reading
+from s3vectors_mock._float_lists import (
+    compact_copy,
+    float32_rows,
+    plain_numbers,
+    read_request,
+    read_rows,
+    reading,
+    was_read,
+)
 from tests.helpers import error_of
 
 
@@ -108,6 +116,26 @@ def test_the_call_log_compacts_read_lists_to_the_same_values() -> None:
     slow = _compacted(params)["vectors"]
     assert [r["data"]["float32"].tobytes() for r in fast] == [r["data"]["float32"].tobytes() for r in slow]
     assert params["vectors"][0]["data"]["float32"] is rows[0]  # the caller's lists are never changed
+
+
+def test_lists_proven_plain_read_straight_to_the_same_float32() -> None:
+    # The in-process path proves its lists hold plain floats; numpy converts them without array("d")'s checks, to
+    # exactly what the doubles' astype gives (nearest float32, infinity beyond the range, NaN kept).
+    rows = [[0.1, 3.4028235e38, 3.5e38, 5e-46, 1e-40], [-0.0, float("inf"), float("nan"), -1e39, 2.0]]
+    with np.errstate(over="ignore"):
+        expected = np.array(rows, dtype=np.float64).astype(np.float32)
+    params: dict[str, Any] = {"vectors": [{"key": str(i), "data": {"float32": row}} for i, row in enumerate(rows)]}
+    with reading(plain=rows):
+        read_request(params)
+        matrix = float32_rows(rows)
+        assert matrix is not None and matrix.tobytes() == expected.tobytes()
+        copy = compact_copy(rows[1])
+        assert copy is not None and copy.tobytes() == expected[1].tobytes()
+    # Lists not proven take the checked path: a string is found, not converted by numpy.
+    unproven: list[list[Any]] = [[0.5, "0.25"], [1.0, 2.0]]
+    with reading(plain=[unproven[1]]):
+        read_request({"vectors": [{"key": str(i), "data": {"float32": row}} for i, row in enumerate(unproven)]})
+        assert float32_rows(unproven) is None and not was_read(unproven[1])
 
 
 @pytest.mark.parametrize("validation", [True, False], ids=["client-validation", "no-client-validation"])

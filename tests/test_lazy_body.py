@@ -11,9 +11,18 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ParamValidationError
 from botocore.stub import Stubber
+from botocore.validate import ParamValidator
 
 from s3vectors_mock import S3VectorsMock, mock_s3vectors
-from s3vectors_mock._lazy_body import MAX_FLOAT_CHARACTERS, DeferredBody, _size
+from s3vectors_mock._lazy_body import (
+    MAX_FLOAT_CHARACTERS,
+    BulkParamValidator,
+    DeferredBody,
+    WireRequest,
+    _size,
+    owned,
+)
+from s3vectors_mock._service_model import operation_model
 from tests.helpers import error_of, make_index
 
 if TYPE_CHECKING:
@@ -220,3 +229,68 @@ def test_tuples_are_sent_as_the_lists_botocore_writes(mock: S3VectorsMock, index
     assert mock.calls[-1].params["vectors"] == [{"key": "t", "data": {"float32": [0.5, 0.25, 1.0]}}]
     got = client.get_vectors(vectorBucketName="test-bucket", indexName="test-index", keys=["t"], returnData=True)
     assert got["vectors"][0]["data"]["float32"] == [0.5, 0.25, 1.0]
+
+
+class _Float(float):
+    pass
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        [0.5, 0.25, float("nan"), float("inf")],
+        (0.5, 0.25),
+        [],
+        [0.5, 1],
+        [0.5, True],
+        [0.5, Decimal("0.1")],
+        [0.5, _Float(0.25)],
+        [0.5, "0.25", None, [1.0]],
+        ["x"],
+        "not a list",
+        None,
+        [0.5] * 5000,
+    ],
+    ids=repr,
+)
+def test_the_bulk_validator_reports_what_botocores_reports(values: Any) -> None:
+    shape = operation_model("PutVectors").input_shape
+    assert shape is not None
+    records = [
+        {"key": "a", "data": {"float32": values}},
+        {"key": "b", "data": {"float32": [0.5, 0.75]}, "metadata": {"m": [1.5, "x"]}},
+    ]
+    for params in ({"indexArn": "arn", "vectors": records}, {"indexArn": "arn", "vectors": [{"key": ""}]}):
+        bulk = BulkParamValidator()
+        expected = ParamValidator().validate(params, shape).generate_report()
+        assert bulk.validate(params, shape).generate_report() == expected
+    # Only lists of plain floats are taken as proven (the placeholder path skips formatting those alone).
+    proven = list(bulk.plain_float_lists.values())
+    assert all(type(item) is float for values in proven for item in values)
+
+
+def test_lists_proven_plain_skip_the_type_pass(mock: S3VectorsMock, index: str) -> None:
+    # The same lists as a parameter of a validated call: their values reach the service as sent.
+    client = boto3.client("s3vectors", region_name="us-east-1")
+    records: Any = [{"key": f"k{i}", "data": {"float32": [0.5 + i, 0.25, 1.0]}} for i in range(3)]
+    records.append({"key": "d", "data": {"float32": [Decimal("0.5"), 1, 2.5]}})
+    client.put_vectors(vectorBucketName="test-bucket", indexName="test-index", vectors=records)
+    logged = mock.calls[-1].params["vectors"]
+    assert [record["data"]["float32"] for record in logged] == [[0.5 + i, 0.25, 1.0] for i in range(3)] + [
+        [0.5, 1, 2.5]
+    ]
+    assert all(logged[i]["data"]["float32"] is not records[i]["data"]["float32"] for i in range(4))
+
+
+def test_a_request_kept_beyond_the_call_owns_its_lists() -> None:
+    # A PutVectors record's list reaches the service as the caller's own; parked for the send stage (a fault
+    # injected after the call was decided), the request keeps copies instead.
+    mine = [0.5, 0.25]
+    other = [1.0, 2.0]  # a list the reader made: kept as it is
+    params: dict[str, Any] = {
+        "vectors": [{"key": "a", "data": {"float32": mine}}, {"key": "b", "data": {"float32": other}}]
+    }
+    kept = owned(WireRequest(params, None, 10, plain_lists=(mine,)))
+    assert kept["vectors"][0]["data"]["float32"] == mine and kept["vectors"][0]["data"]["float32"] is not mine
+    assert kept["vectors"][1]["data"]["float32"] is other
+    assert owned(WireRequest(params, None, 10)) is params

@@ -48,7 +48,7 @@ from ._arns import known_partition_of
 from ._botocore_responses import as_async_response, failure, send_stage_response, success
 from ._errors import ServiceError
 from ._exceptions import S3VectorsMockError
-from ._lazy_body import DECISION_KEY, DeferredBody, InProcessSerializer, WireRequest, read_real_request
+from ._lazy_body import DECISION_KEY, DeferredBody, InProcessSerializer, WireRequest, owned, read_real_request
 from ._service import ParkedRequest, S3VectorsService
 from ._service_model import SERVICE_NAME, client_model
 from ._static_credentials import static_credentials, static_credentials_async
@@ -196,7 +196,7 @@ class _Answering:
             # goes through the send stage is the real body, never the empty deferred one.
             if isinstance(body, DeferredBody):  # a fault was injected after the call was decided
                 params["body"] = body.serialize()
-            ticket = service.park(ParkedRequest(operation, wire.params, caller, wire.size))
+            ticket = service.park(ParkedRequest(operation, owned(wire), caller, wire.size))
             _parking_services[id(service)] = service
             context[PARKED_KEY] = True  # unsigned every attempt, even if the mock stops meanwhile
             params.setdefault("headers", {})[TICKET_HEADER] = f"{id(service):x}.{ticket}"
@@ -207,7 +207,10 @@ class _Answering:
                 if wire.error is not None:
                     service.note_unread(operation, caller, wire.error)
                     raise wire.error
-                return success(url, service.answer(operation, wire.params, caller, body_size=wire.size))
+                answered = service.answer(
+                    operation, wire.params, caller, body_size=wire.size, plain_lists=wire.plain_lists
+                )
+                return success(url, answered)
             except ServiceError as error:
                 return failure(url, error)
 

@@ -23,7 +23,7 @@ from ._calls import CallLog, CallRecord
 from ._client_view import as_client_sees
 from ._errors import ServiceError, internal_error, journal_failed
 from ._faults import Faults
-from ._float_lists import within_reading
+from ._float_lists import reading
 from ._options import Options
 from ._rates import RATE_LIMITED_OPERATIONS
 from ._store import Backend, fixed_clock, now
@@ -191,13 +191,26 @@ class S3VectorsService:
 
     # ---- answering ----------------------------------------------------------------------------------------------
 
-    @within_reading  # the request's vector data is read once, for every stage (_float_lists)
-    def answer(self, operation: str, params: Params, caller: Caller, *, body_size: int = 0) -> Params:
+    def answer(
+        self,
+        operation: str,
+        params: Params,
+        caller: Caller,
+        *,
+        body_size: int = 0,
+        plain_lists: Sequence[list[float]] = (),
+    ) -> Params:
         """The service's answer to one request, as the caller's client parses it, or the ServiceError it sends.
 
         Every outcome is logged. A defect of the mock becomes the service's InternalServerException, never a
-        traceback in the caller's code.
+        traceback in the caller's code. ``plain_lists``: vector-data lists of ``params`` the caller proved to hold
+        only plain floats (the in-process path, from botocore's validation), read without checking their items.
         """
+        # The request's vector data is read once, for every stage (_float_lists).
+        with reading(plain_lists):
+            return self._answer(operation, params, caller, body_size)
+
+    def _answer(self, operation: str, params: Params, caller: Caller, body_size: int) -> Params:
         request = Request(self.backend, self.options, caller.account, caller.region, caller.client)
         wanted = self._record_asked(request, operation, params)
         requester = self._requester(caller) if self.options.enforce_access else None

@@ -15,7 +15,13 @@ from s3vectors_mock._errors import ServiceError
 from s3vectors_mock._service import account_for_key
 from s3vectors_mock._service_model import service_model
 from s3vectors_mock.server._identity import signed_scope
-from s3vectors_mock.server._routing import RequestError, Router, body_members, bound_members
+from s3vectors_mock.server._routing import (
+    RequestError,
+    Router,
+    _has_special_floats,
+    body_members,
+    bound_members,
+)
 
 MODEL = service_model()
 ROUTER = Router(MODEL)
@@ -83,6 +89,34 @@ def test_special_float_strings_become_floats_where_the_model_has_floats() -> Non
     values = params["vectors"][0]["data"]["float32"]
     assert values[0] == 1 and math.isnan(values[1]) and values[2:] == [math.inf, -math.inf]
     assert params["vectors"][0]["metadata"] == {"m": "NaN"}
+
+
+@pytest.mark.parametrize("capitals", [0, 3, 63, 64, 65, 500])
+@pytest.mark.parametrize("special", [b'"NaN"', b'"Infinity"', b'"-Infinity"'])
+def test_special_floats_are_found_behind_any_number_of_capitals(capitals: int, special: bytes) -> None:
+    # The scan checks the first capital N and I bytes one by one, then searches the rest of the body at once.
+    names = b"".join(b'"N%dI": 1, ' % position for position in range(capitals))
+    body = b'{"m": {' + names + b'"z": 1}, "vectors": [{"data": {"float32": [1.5, ' + special + b"]}}]}"
+    assert _has_special_floats(body)
+    assert not _has_special_floats(body.replace(special, b"2.5"))
+    assert not _has_special_floats(body.replace(special, b'"NaNa"').replace(b"Infinity", b"Infinit"))
+    operation = MODEL.operation_model("PutVectors")
+    values = body_members(operation, body.replace(b'"m": {' + names + b'"z": 1}, ', b""))["vectors"][0]["data"]
+    assert not isinstance(values["float32"][1], str)
+
+
+def test_the_first_unknown_member_is_refused_in_the_order_of_the_body() -> None:
+    # Members are checked in place (nothing to convert), in the order a copying walk would meet them.
+    operation = MODEL.operation_model("PutVectors")
+    body = (
+        b'{"vectors": [{"key": "a", "data": {"float32": [1]}}, {"data": {"float32": [1], "int8": [1]}, "ttl": 1},'
+        b' {"ttl": 2}]}'
+    )
+    with pytest.raises(ServiceError) as refused:
+        body_members(operation, body)
+    assert "member 'int8' of VectorData" in refused.value.message
+    params = body_members(operation, b'{"vectors": [{"key": "a", "data": {"float32": [1.5]}, "metadata": {"x": 1}}]}')
+    assert params == {"vectors": [{"key": "a", "data": {"float32": [1.5]}, "metadata": {"x": 1}}]}
 
 
 @pytest.mark.parametrize(

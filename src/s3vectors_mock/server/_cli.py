@@ -17,6 +17,7 @@ import threading
 from pathlib import Path
 from types import FrameType
 
+from .._collector import tune_for_a_server_process
 from .._options import DEFAULT_ACCOUNT_ID, Options
 from .._service import S3VectorsService
 
@@ -137,6 +138,8 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.WARNING, stream=sys.stderr, format="%(asctime)s %(name)s %(levelname)s %(message)s"
     )
     args = _parser().parse_args(argv)
+    if argv is None:  # the process is the server's alone (a run with argv shares its caller's process)
+        tune_for_a_server_process()
     code = serve(args)
     if argv is None:
         logging.shutdown()
