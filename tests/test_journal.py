@@ -79,9 +79,29 @@ def test_every_write_survives_a_crash_exactly(tmp_path: pathlib.Path) -> None:
     changed = replayed._service.backend.namespace(OTHER_ACCOUNT, "us-east-1").buckets
     assert changed["old"].indexes["classic"].index_mode == "ENHANCED"
     assert list(changed["texts"].indexes["docs"].text_search) == ["body", "n"]
-    # The start compacted the replayed journal into a snapshot and began a fresh, empty journal.
-    assert journal_of(tmp_path).stat().st_size == 0
-    second.close()
+    # The journal is smaller than the snapshot: the start kept it, and appends to it.
+    journal = journal_of(tmp_path)
+    kept = journal.stat().st_size
+    assert kept > 0
+    service_call(replayed, OTHER_ACCOUNT, "us-east-1")("CreateVectorBucket", {"vectorBucketName": "after-restart"})
+    assert journal_of(tmp_path) == journal and journal.stat().st_size > kept
+    crash(second)
+    third, state = reopened(tmp_path)
+    assert "after-restart" in third._service.backend.namespace(OTHER_ACCOUNT, "us-east-1").buckets
+    state.close()
+
+
+def test_a_start_compacts_a_journal_larger_than_the_snapshot(tmp_path: pathlib.Path) -> None:
+    mock, state = reopened(tmp_path)
+    call = service_call(mock, ACCOUNT, "us-east-1")
+    for number in range(3):
+        call("CreateVectorBucket", {"vectorBucketName": f"bucket-{number}"})
+    crash(state)
+    with unittest_mock.patch("s3vectors_mock._state_dir.COMPACT_ABOVE_BYTES", 0):
+        replayed, state = reopened(tmp_path)  # the snapshot is empty: the journal outgrows it
+    assert journal_of(tmp_path).stat().st_size == 0  # compacted into a snapshot, a fresh journal begun
+    assert len(replayed._service.backend.namespace(ACCOUNT, "us-east-1").buckets) == 3
+    state.close()
 
 
 def test_load_vectors_and_reset_are_journaled(tmp_path: pathlib.Path) -> None:
@@ -186,6 +206,12 @@ def test_a_torn_last_record_is_ignored_with_a_log_line(
     assert list(replayed._service.backend.namespace(ACCOUNT, "us-east-1").buckets) == ["kept"]
     torn = [record.getMessage() for record in caplog.records if "torn" in record.getMessage()]
     assert len(torn) == 1 and str(journal) in torn[0] and f"at byte {8 + first_length}" in torn[0]
+    # The journal is kept, cut at its last whole record, so that the next record follows that one.
+    assert journal_of(tmp_path) == journal and journal.stat().st_size == 8 + first_length
+    service_call(replayed, ACCOUNT, "us-east-1")("CreateVectorBucket", {"vectorBucketName": "next"})
+    crash(state)
+    again, state = reopened(tmp_path)
+    assert list(again._service.backend.namespace(ACCOUNT, "us-east-1").buckets) == ["kept", "next"]
     state.close()
 
 
@@ -314,7 +340,7 @@ def test_closing_leaves_a_small_journal_of_a_large_snapshot_to_the_next_start(tm
     assert journal_of(tmp_path) == journal and journal.stat().st_size > 0
     replayed, state = reopened(tmp_path)
     assert sorted(replayed._service.backend.namespace(ACCOUNT, "us-east-1").buckets) == ["large", "small-change"]
-    assert journal_of(tmp_path).stat().st_size == 0  # compacted at start
+    assert journal_of(tmp_path) == journal and journal.stat().st_size > 0  # still smaller than the snapshot: kept
     state.close()
 
 

@@ -24,11 +24,12 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import mmap
 import os
 import pathlib
 import struct
 import zlib
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -187,33 +188,52 @@ class Entry:
     matrix: np.ndarray[Any, np.dtype[np.float32]] | None
 
 
-def read_journal(path: pathlib.Path) -> Iterator[Entry]:
-    """The records of the journal at ``path``, in order; a torn last record is skipped with a log line."""
+def read_journal(path: pathlib.Path, read: list[int] | None = None) -> Iterator[Entry]:
+    """The records of the journal at ``path``, in order; a torn last record is skipped with a log line. When done,
+    the end of the last whole record is appended to ``read`` (the file's size unless the last record was torn).
+
+    The file is memory-mapped, not read: a journal can hold gigabytes of vectors, and only one record at a time
+    needs to be in memory.
+    """
     try:
-        content = path.read_bytes()
+        with open(path, "rb") as file:
+            size = os.fstat(file.fileno()).st_size
+            content = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
     except OSError as error:
         raise CorruptJournalError(f"cannot read {path}: {error}") from error
+    try:
+        position = yield from _records(path, content)
+    finally:
+        if isinstance(content, mmap.mmap):
+            content.close()
+    if read is not None:
+        read.append(position)
+
+
+def _records(path: pathlib.Path, content: bytes | mmap.mmap) -> Generator[Entry, None, int]:
+    """The whole records of ``content``; the end of the last one."""
     position = 0
     end = len(content)
     while position < end:
         if end - position < FRAME.size:
             _torn(path, position, end)
-            return
+            return position
         length, crc = FRAME.unpack_from(content, position)
         start = position + FRAME.size
         if length > MAX_RECORD_BYTES or start + length > end:
             if length > MAX_RECORD_BYTES and start + length <= end:
                 raise CorruptJournalError(f"{path}: invalid record at byte {position}")
             _torn(path, position, end)
-            return
+            return position
         payload = content[start : start + length]
         if zlib.crc32(payload) != crc:
             if start + length == end:  # the last record: a write the crash interrupted
                 _torn(path, position, end)
-                return
+                return position
             raise CorruptJournalError(f"{path}: record at byte {position} does not match its checksum")
         yield _entry(path, position, payload)
         position = start + length
+    return position
 
 
 def _torn(path: pathlib.Path, position: int, end: int) -> None:

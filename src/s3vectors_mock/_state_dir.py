@@ -1,5 +1,6 @@
 """A service kept in a state directory (``--state-dir``): loaded at start, every change journaled before it is
-answered, compacted into a fresh snapshot at start, at shutdown and when the journal grows large.
+answered, compacted into a fresh snapshot when the journal outgrows the snapshot (while running or at start), and
+at shutdown when that is quick.
 
 The guarantee: once a write is answered, killing the process (SIGKILL, the OOM killer) loses nothing of it. The
 directory is checked before anything is served: it must be a directory we can write (a probe file is created and
@@ -45,8 +46,8 @@ logger = logging.getLogger("s3vectors_mock")
 
 LOCK_FILE = "lock"
 PROBE_PREFIX = ".probe-"
-# The journal is compacted into a new snapshot once it outgrows both this and the snapshot itself, so that a
-# long-running server's restart replays a bounded journal; a compaction holds the lock for one save.
+# The journal is compacted into a new snapshot once it outgrows both this and the snapshot itself (while the server
+# runs, and at start), so that a restart replays a bounded journal; a compaction holds the lock for one save.
 COMPACT_ABOVE_BYTES = 256 * 2**20
 # At shutdown the journal is compacted only when that is quick (a small state): a stop must end within seconds
 # (docker kills 10 s after SIGTERM; 10,000,000 × 128 vectors took 80 s to save), and the journal is as durable as a
@@ -138,10 +139,11 @@ class StateDirectory:
             journal_name = load_state(backend, self.path)
             replayed = 0
             journal_bytes = 0
+            whole: list[int] = []  # where the journal's last whole record ends
             if journal_name is not None:
                 journal_path = self.path / journal_name
                 journal_bytes = journal_path.stat().st_size
-                replayed = replay(backend, self.service.options, read_journal(journal_path))
+                replayed = replay(backend, self.service.options, read_journal(journal_path, whole))
         except (ValueError, OSError) as error:  # CorruptStateError and CorruptJournalError are ValueErrors
             backend.reset()
             raise StateDirError(_one_line(error)) from None
@@ -150,11 +152,16 @@ class StateDirectory:
         if journal_bytes >= LARGE_JOURNAL_BYTES:
             release_free_memory()
         try:
-            if journal_name is None or journal_bytes:
+            self._snapshot_bytes = _data_bytes(self.path)
+            # A journal the running server would not compact yet is kept and appended to: compacting it here would
+            # write the whole state at every start (10,000,000 vectors: ~30 s). A torn last record (never
+            # answered) is cut off first, so that the next record does not follow it.
+            if journal_name is None or journal_bytes > max(COMPACT_ABOVE_BYTES, self._snapshot_bytes):
                 self._compact()
             else:
+                if whole and whole[0] < journal_bytes:
+                    os.truncate(self.path / journal_name, whole[0])
                 self._journal = JournalFile(self.path / journal_name)
-                self._snapshot_bytes = _data_bytes(self.path)
         except OSError as error:  # a full disk: the directory is as it was (saves are atomic)
             backend.reset()
             raise StateDirError(f"cannot write in the state directory {self.path}: {_reason(error)}") from None
