@@ -66,9 +66,8 @@ def test_the_log_keeps_the_newest_calls_within_its_count_and_weight(monkeypatch:
     from s3vectors_mock import _calls
 
     monkeypatch.setattr(_calls, "MAX_RECORDS", 5)
-    monkeypatch.setattr(_calls, "MAX_WEIGHT", 1_000)
     monkeypatch.setattr(_calls, "FULL_VECTOR_VALUES", 300)
-    log = CallLog()
+    log = CallLog(max_weight=1_000)
     for number in range(8):
         log.append(CallRecord("GetIndex", {"indexArn": str(number)}, "us-east-1"))
     assert [record.params["indexArn"] for record in log.snapshot()] == ["3", "4", "5", "6", "7"]

@@ -12,11 +12,14 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import functools
+import threading
 from collections.abc import Callable
 
 # A load of fewer records (or a shorter journal) frees too little to be worth a trim.
 LARGE_LOAD = 100_000
 LARGE_JOURNAL_BYTES = 16 * 2**20
+# A server trims after every this many bytes of request bodies read (a trim of a large heap takes milliseconds).
+TRIM_EVERY_BODY_BYTES = 256 * 2**20
 
 
 @functools.cache
@@ -34,3 +37,23 @@ def release_free_memory() -> None:
     trim = _malloc_trim()
     if trim is not None:
         trim(0)
+
+
+class BodyBytes:
+    """Counts the request bodies a server has read and returns the free heap after every ``TRIM_EVERY_BODY_BYTES``
+    of them: each request's temporaries (its body, the parsed records) are freed amid long-lived objects (the
+    table's, the call log's), and without a trim an ingest of 10,000,000 vectors left ~70 bytes a vector of free
+    heap resident."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._since_trim = 0
+
+    def read(self, size: int) -> None:
+        with self._lock:
+            self._since_trim += size
+            due = self._since_trim >= TRIM_EVERY_BODY_BYTES
+            if due:
+                self._since_trim = 0
+        if due:
+            release_free_memory()

@@ -40,7 +40,7 @@ def _check(packed: PackedKeys, model: dict[str, int]) -> None:
 @pytest.mark.parametrize("seed", range(6))
 def test_random_appends_and_removals_match_a_dict(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
     # A tiny recent part, so that merges, tombstones and bulk inserts all happen within a few hundred keys.
-    monkeypatch.setattr(keys_module, "MINIMUM_RECENT", 8)
+    monkeypatch.setattr(keys_module, "MAXIMUM_RECENT", 8)
     rng = random.Random(seed)
     universe = [f"key-{i}" for i in range(400)] + [key for pair in COLLIDING for key in pair] + ["é", "a\x00", "a"]
     packed = PackedKeys()

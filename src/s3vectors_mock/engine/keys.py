@@ -7,8 +7,9 @@ GetVectors' order use anyway) and ~12 in the index: a sorted array of CRC32s wit
 The index has three parts, and a key is in exactly one of them:
 
 * ``main``: sorted CRC32s and their rows; a deleted key leaves a tombstone (row -1) until the next merge;
-* ``recent``: CRC32 → row for keys added since the last merge (a dict: one insert costs O(1), not a copy of
-  ``main``), merged into ``main`` when it grows past a sixteenth of it;
+* ``recent``: the same for keys added since the last merge (an insert copies this small array, not ``main``),
+  merged into ``main`` past ``MAXIMUM_RECENT`` entries. Both are numpy arrays: a dict of Python ints, made amid
+  each request's temporaries and kept, pinned the allocator's memory long after those temporaries were freed;
 * ``overflow``: key → row for the rare key whose CRC32 another live key already has (~12,000 of ten million
   random keys), so that every CRC32 in ``main`` and ``recent`` belongs to one live key, and a match is confirmed by
   comparing the stored bytes.
@@ -27,9 +28,9 @@ import numpy.typing as npt
 from .arrays import grown
 from .packed import PackedBytes, Rows
 
-# ``recent`` is merged into ``main`` past max(MINIMUM_RECENT, len(main) // RECENT_SHARE) entries.
-MINIMUM_RECENT = 8192
-RECENT_SHARE = 16
+# ``recent`` is merged into ``main`` past this many entries (a merge copies ``main``: ~50 ms at 10,000,000 keys, once
+# every ~130 puts of 500), and main is rewritten without its tombstones once they are a quarter of it.
+MAXIMUM_RECENT = 65_536
 # Keys at most this long (in bytes) are sorted by numpy as fixed-width strings; longer ones by Python.
 WIDEST_NUMPY_SORT = 64
 
@@ -46,10 +47,8 @@ class PackedKeys:
     def __init__(self, capacity: int = 16) -> None:
         self._bytes = PackedBytes(capacity)
         self.hashes: Hashes = np.zeros(capacity, dtype=np.uint32)
-        self._main_hashes: Hashes = np.empty(0, dtype=np.uint32)
-        self._main_rows: npt.NDArray[np.int64] = np.empty(0, dtype=np.int64)
-        self._tombstones = 0
-        self._recent: dict[int, int] = {}
+        self._main = SortedIndex()
+        self._recent = SortedIndex()
         self._overflow: dict[str, int] = {}
         self.row_of = RowOf(self)
 
@@ -87,7 +86,10 @@ class PackedKeys:
 
     @property
     def nbytes(self) -> int:
-        return self._bytes.nbytes + self.hashes.nbytes + self._main_hashes.nbytes + self._main_rows.nbytes
+        index = (
+            self._main.hashes.nbytes + self._main.rows.nbytes + self._recent.hashes.nbytes + self._recent.rows.nbytes
+        )
+        return self._bytes.nbytes + self.hashes.nbytes + index
 
     # -- finding rows ----------------------------------------------------------------------------------------
 
@@ -101,21 +103,18 @@ class PackedKeys:
         """Each key's row (None when absent), its bytes, its CRC32, and whether another live key has that CRC32."""
         encoded = [encode(key) for key in keys]
         hashes = [zlib.crc32(key) for key in encoded]
-        candidates: list[int] = [-1] * len(keys)
-        if len(self._main_hashes):
-            wanted = np.asarray(hashes, dtype=np.uint32)
-            positions = np.minimum(np.searchsorted(self._main_hashes, wanted), len(self._main_hashes) - 1)
-            found = self._main_hashes[positions] == wanted
-            candidates = np.where(found, self._main_rows[positions], -1).tolist()
-        recent, overflow = self._recent, self._overflow
+        wanted = np.asarray(hashes, dtype=np.uint32)
+        recent_rows = self._recent.rows_of(wanted)
+        candidates = np.where(recent_rows >= 0, recent_rows, self._main.rows_of(wanted)).tolist()
+        overflow = self._overflow
         rows: list[int | None] = []
         taken: list[bool] = []
-        for position, (key, key_hash) in enumerate(zip(keys, hashes)):
+        for position, key in enumerate(keys):
             if overflow and key in overflow:
                 rows.append(overflow[key])
                 taken.append(True)
                 continue
-            row = recent.get(key_hash, candidates[position])
+            row = candidates[position]
             if row < 0:
                 rows.append(None)
                 taken.append(False)
@@ -165,18 +164,13 @@ class PackedKeys:
         self._reserve(first + len(keys))
         self._bytes.extend(encoded)
         self.hashes[first : first + len(keys)] = hashes
-        if len(keys) > max(MINIMUM_RECENT, len(self._main_hashes) // RECENT_SHARE):
-            self._insert_into_main(keys, np.asarray(hashes, dtype=np.uint32), np.asarray(taken, dtype=np.bool_), first)
+        batch, batch_taken = np.asarray(hashes, dtype=np.uint32), np.asarray(taken, dtype=np.bool_)
+        if len(self._recent) + len(keys) > MAXIMUM_RECENT:
+            self._merge()
+            self._insert(keys, batch, batch_taken, first, self._main)
         else:
-            recent, overflow = self._recent, self._overflow
-            for offset, (key, key_hash, key_taken) in enumerate(zip(keys, hashes, taken)):
-                if key_taken or key_hash in recent:
-                    overflow[key] = first + offset
-                else:
-                    recent[key_hash] = first + offset
-            if len(recent) > max(MINIMUM_RECENT, len(self._main_hashes) // RECENT_SHARE):
-                self._merge()
-        if len(self._overflow) + len(self._recent) + self._live_main() != len(self):
+            self._insert(keys, batch, batch_taken, first, self._recent)
+        if len(self._overflow) + self._recent.live() + self._main.live() != len(self):
             raise ValueError("repeated keys")
 
     def _shadows(self, key: str) -> bool:
@@ -185,80 +179,54 @@ class PackedKeys:
         return rows is not None
 
     def _lookup_without_overflow(self, encoded: bytes) -> int | None:
-        key_hash = zlib.crc32(encoded)
-        row = self._recent.get(key_hash, -1)
-        if row < 0 and len(self._main_hashes):
-            position = min(int(np.searchsorted(self._main_hashes, key_hash)), len(self._main_hashes) - 1)
-            if int(self._main_hashes[position]) == key_hash:
-                row = int(self._main_rows[position])
+        wanted = np.asarray([zlib.crc32(encoded)], dtype=np.uint32)
+        row = int(self._recent.rows_of(wanted)[0])
+        if row < 0:
+            row = int(self._main.rows_of(wanted)[0])
         return row if row >= 0 and self._bytes.get(row) == encoded else None
 
-    def _live_main(self) -> int:
-        return len(self._main_hashes) - self._tombstones
-
-    def _insert_into_main(self, keys: Sequence[str], hashes: Hashes, taken: npt.NDArray[np.bool_], first: int) -> None:
-        """Add many keys to ``main`` at once: one sort of the batch and one merged copy of ``main``."""
-        self._merge()
+    def _insert(
+        self, keys: Sequence[str], hashes: Hashes, taken: npt.NDArray[np.bool_], first: int, into: SortedIndex
+    ) -> None:
+        """Add keys at rows ``first..``: one sort of the batch and one merged copy of ``into``. A key whose CRC32
+        another live key has (``taken``, or an earlier key of the batch) goes to overflow."""
         order, ordered = _hash_order(hashes)
         repeated = np.zeros(len(order), dtype=np.bool_)
-        repeated[1:] = ordered[1:] == ordered[:-1]  # the first key of a CRC32 goes to main, the others overflow
+        repeated[1:] = ordered[1:] == ordered[:-1]
         to_overflow = repeated | taken[order]
         for position in np.flatnonzero(to_overflow).tolist():
             offset = int(order[position])
             self._overflow[keys[offset]] = first + offset
         kept = ~to_overflow
-        self._add_to_main(ordered[kept], order[kept].astype(np.int64) + first)
-
-    def _add_to_main(self, hashes: Hashes, rows: npt.NDArray[np.int64]) -> None:
-        """Insert sorted ``hashes`` (none live in main) with their rows, dropping main's tombstones."""
-        live_hashes, live_rows = self._main_hashes, self._main_rows
-        if self._tombstones:
-            live = live_rows >= 0
-            live_hashes, live_rows = live_hashes[live], live_rows[live]
-        if len(live_hashes):
-            at = np.searchsorted(live_hashes, hashes)
-            self._main_hashes = np.insert(live_hashes, at, hashes)
-            self._main_rows = np.insert(live_rows, at, rows)
-        else:
-            self._main_hashes, self._main_rows = hashes, rows
-        self._tombstones = 0
+        into.insert(ordered[kept], order[kept].astype(np.int64) + first)
 
     def _merge(self) -> None:
-        if not self._recent and not self._tombstones:
-            return
-        hashes = np.fromiter(self._recent.keys(), dtype=np.uint32, count=len(self._recent))
-        rows = np.fromiter(self._recent.values(), dtype=np.int64, count=len(self._recent))
-        order, ordered = _hash_order(hashes)
-        self._recent = {}
-        self._add_to_main(ordered, rows[order])
+        """Move recent's entries into main (dropping both's tombstones)."""
+        hashes, rows = self._recent.live_entries()
+        self._recent = SortedIndex()
+        self._main.insert(hashes, rows)
 
     def _relocate(self, keys: Sequence[str], rows: Sequence[int], targets: Sequence[int]) -> None:
         """Point the index entry of each key (now at ``rows[i]``) at ``targets[i]`` (-1: forget the key)."""
-        hashes = self.hashes[np.asarray(rows, dtype=np.intp)].tolist()
-        in_main: list[tuple[int, int, int]] = []
-        for key, key_hash, row, target in zip(keys, hashes, rows, targets):
+        indexed: list[int] = []
+        for position, (key, row, target) in enumerate(zip(keys, rows, targets)):
             if self._overflow.get(key) == row:
                 if target < 0:
                     del self._overflow[key]
                 else:
                     self._overflow[key] = target
-            elif self._recent.get(key_hash) == row:
-                if target < 0:
-                    del self._recent[key_hash]
-                else:
-                    self._recent[key_hash] = target
             else:
-                in_main.append((key_hash, row, target))
-        if in_main:
-            wanted = np.asarray([entry[0] for entry in in_main], dtype=np.uint32)
-            positions = np.searchsorted(self._main_hashes, wanted)
-            expected = np.asarray([entry[1] for entry in in_main], dtype=np.int64)
-            if not np.array_equal(self._main_rows[positions], expected):
-                raise ValueError("the key index does not match the rows")
-            self._main_rows[positions] = [entry[2] for entry in in_main]
-            self._tombstones += sum(1 for entry in in_main if entry[2] < 0)
-            if self._tombstones > max(MINIMUM_RECENT, len(self._main_hashes) // 4):
-                self._merge()
+                indexed.append(position)
+        if not indexed:
+            return
+        picked = np.asarray([rows[position] for position in indexed], dtype=np.int64)
+        hashes = self.hashes[picked]
+        new_rows = np.asarray([targets[position] for position in indexed], dtype=np.int64)
+        in_recent = self._recent.rows_of(hashes) == picked
+        self._recent.set_rows(hashes[in_recent], picked[in_recent], new_rows[in_recent])
+        self._main.set_rows(hashes[~in_recent], picked[~in_recent], new_rows[~in_recent])
+        if self._main.tombstones > max(MAXIMUM_RECENT, len(self._main) // 4):
+            self._merge()
 
     def remove(self, doomed: Sequence[int], holes: Sequence[int], movers: Sequence[int], size: int) -> None:
         """Forget the keys of rows ``doomed``, move rows ``movers`` onto ``holes``, and keep rows ``[0, size)``."""
@@ -284,9 +252,9 @@ class PackedKeys:
         if hashes is None:
             hashes = np.fromiter(map(zlib.crc32, map(encode, keys)), dtype=np.uint32, count=len(keys))
         packed.hashes[: len(keys)] = hashes
-        packed._insert_into_main(keys, np.asarray(hashes, dtype=np.uint32), np.zeros(len(keys), dtype=np.bool_), 0)
+        packed._insert(keys, np.asarray(hashes, dtype=np.uint32), np.zeros(len(keys), dtype=np.bool_), 0, packed._main)
         # A repeated key lands in overflow (its CRC32 is taken) or collapses there with its twin.
-        if len(packed._overflow) + packed._live_main() != len(keys) or any(
+        if len(packed._overflow) + packed._main.live() != len(keys) or any(
             packed._shadows(key) for key in packed._overflow
         ):
             raise ValueError("repeated keys")
@@ -304,6 +272,54 @@ class PackedKeys:
             fixed = self._bytes.fixed_width(width)
             return np.argsort(fixed, kind="stable").astype(np.intp)
         return np.asarray(sorted(range(count), key=self._bytes.get), dtype=np.intp)
+
+
+class SortedIndex:
+    """CRC32s in ascending order, each with its row (-1: a tombstone, the entry of a forgotten key)."""
+
+    def __init__(self) -> None:
+        self.hashes: Hashes = np.empty(0, dtype=np.uint32)
+        self.rows: npt.NDArray[np.int64] = np.empty(0, dtype=np.int64)
+        self.tombstones = 0
+
+    def __len__(self) -> int:
+        return len(self.hashes)
+
+    def live(self) -> int:
+        return len(self.hashes) - self.tombstones
+
+    def rows_of(self, wanted: Hashes) -> npt.NDArray[np.int64]:
+        """The row of each wanted CRC32 (-1 where absent or a tombstone)."""
+        if not len(self.hashes):
+            return np.full(len(wanted), -1, dtype=np.int64)
+        positions = np.minimum(np.searchsorted(self.hashes, wanted), len(self.hashes) - 1)
+        return np.where(self.hashes[positions] == wanted, self.rows[positions], -1)
+
+    def live_entries(self) -> tuple[Hashes, npt.NDArray[np.int64]]:
+        if not self.tombstones:
+            return self.hashes, self.rows
+        live = self.rows >= 0
+        return self.hashes[live], self.rows[live]
+
+    def insert(self, hashes: Hashes, rows: npt.NDArray[np.int64]) -> None:
+        """Add sorted ``hashes`` (none live here) with their rows, dropping the tombstones."""
+        live_hashes, live_rows = self.live_entries()
+        if len(live_hashes):
+            at = np.searchsorted(live_hashes, hashes)
+            self.hashes, self.rows = np.insert(live_hashes, at, hashes), np.insert(live_rows, at, rows)
+        else:
+            self.hashes, self.rows = hashes, rows
+        self.tombstones = 0
+
+    def set_rows(self, hashes: Hashes, rows: npt.NDArray[np.int64], targets: npt.NDArray[np.int64]) -> None:
+        """Point the entries of ``hashes`` (at ``rows`` now) at ``targets`` (-1: make them tombstones)."""
+        if not len(hashes):
+            return
+        positions = np.searchsorted(self.hashes, hashes)
+        if bool(np.any(positions >= len(self.hashes))) or not np.array_equal(self.rows[positions], rows):
+            raise ValueError("the key index does not match the rows")
+        self.rows[positions] = targets
+        self.tombstones += int(np.count_nonzero(targets < 0))
 
 
 def _hash_order(hashes: Hashes) -> tuple[npt.NDArray[np.int64], Hashes]:

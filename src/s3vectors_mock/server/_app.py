@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from .._errors import ServiceError, internal_error
+from .._memory import BodyBytes
 from .._service import Caller, S3VectorsService
 from .._service_model import service_model
 from .._version import __version__
@@ -104,6 +105,7 @@ class S3VectorsApp:
         self._model = service_model()  # today's service: an HTTP caller's SDK may be newer than our botocore
         self._router = Router(self._model)
         self._console = Console(service)
+        self._bodies = BodyBytes()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -166,7 +168,9 @@ class S3VectorsApp:
             params = read_params(route.operation, labels, query, request_headers, body)
         except ServiceError as error:
             return self.service.refuse_unread(route.name, caller, error)
-        return self.service.answer_on_wire(route.name, params, caller, body_size=size, encode=dumps)
+        answer = self.service.answer_on_wire(route.name, params, caller, body_size=size, encode=dumps)
+        self._bodies.read(size)
+        return answer
 
     async def _control(self, method: str, raw_path: bytes, receive: Receive, query_string: bytes = b"") -> WireAnswer:
         """The server's own endpoints, outside the service's API."""

@@ -17,6 +17,7 @@ import threading
 from pathlib import Path
 from types import FrameType
 
+from .._calls import SERVER_MAX_WEIGHT, CallLog
 from .._collector import tune_for_a_server_process
 from .._options import DEFAULT_ACCOUNT_ID, Options
 from .._service import S3VectorsService
@@ -76,6 +77,7 @@ def serve(args: argparse.Namespace) -> int:
         print(f"s3vectors-mock: {error}", file=sys.stderr)
         return 2
     service = S3VectorsService(options)
+    service.calls = CallLog(max_weight=SERVER_MAX_WEIGHT)  # see SERVER_MAX_WEIGHT
     if args.principals is not None:
         from ._principals_file import PrincipalsFileError, register_principals
 
