@@ -29,10 +29,11 @@ FULL_VECTOR_VALUES = 2_000_000
 # of 6,400 values each.
 MAX_WEIGHT = 64_000_000
 RECORD_WEIGHT = 100
-# `s3vectors-mock serve`'s log is read by its console only (which shows a call's first few values): ~32 MiB there.
-# The log's records are long-lived small objects made amid each request's temporaries, so they also keep the
-# allocator's memory from being returned: 300,000 × 128 ingested through the server's path took 1,849 bytes a
-# vector beyond its floats with the 256 MiB log and 273 without it.
+# `s3vectors-mock serve`'s log is read by its console only (which shows a call's first few values): ~8 MiB there
+# (~15 calls of 500 × 128 vectors, and every call that sends none, up to MAX_RECORDS). The log's records are
+# long-lived small objects made amid each request's temporaries, so they also keep the allocator's memory from
+# being returned: 300,000 × 128 ingested through the server's path took 1,849 bytes a vector beyond its floats with
+# the 256 MiB log, 273 without any.
 SERVER_MAX_WEIGHT = 2_000_000
 
 

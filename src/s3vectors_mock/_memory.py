@@ -41,9 +41,9 @@ def release_free_memory() -> None:
 
 class BodyBytes:
     """Counts the request bodies a server has read and returns the free heap after every ``TRIM_EVERY_BODY_BYTES``
-    of them: each request's temporaries (its body, the parsed records) are freed amid long-lived objects (the
-    table's, the call log's), and without a trim an ingest of 10,000,000 vectors left ~70 bytes a vector of free
-    heap resident."""
+    of them, so that the temporaries of a burst of large requests do not stay resident as free heap between
+    bursts. (During a steady ingest most of what stays is pymalloc's arenas pinned by long-lived objects, which no
+    trim returns: 1,000,000 × 128 through the server's path measured the same with and without it.)"""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
