@@ -91,7 +91,6 @@ def read_image(
     table.squared_norms = norms
     # The float32 copies and classes are a few vectorized passes: cheaper to derive than to store and read.
     with np.errstate(over="ignore", divide="ignore"):
-        table.squared_norms32 = norms.astype(np.float32)
         table.inverse_norms = np.where(norms > 0, 1.0 / np.sqrt(norms), 0.0).astype(np.float32)
     classes = np.where(norms < TINY_SQUARED_NORM, TINY, np.where(norms > HUGE_SQUARED_NORM, HUGE, ORDINARY))
     table.norm_class = classes.astype(np.int8)

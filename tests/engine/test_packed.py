@@ -54,3 +54,13 @@ def test_rows_out_of_range_are_refused() -> None:
             packed.get_many([row])
         with pytest.raises(IndexError):
             packed.set(row, b"x")
+
+
+def test_offsets_and_lengths_widen_before_they_overflow() -> None:
+    packed = PackedBytes(4, np.uint16)
+    packed._starts = packed._starts.astype(np.uint8)  # type: ignore[assignment]  # as if the buffer were near 4 GiB: offsets past 255 widen
+    packed.extend([b"a" * 200, b"b" * 100])
+    packed.extend_joined(b"c" * 70_000, np.asarray([70_000], dtype=np.int64))  # longer than uint16 lengths hold
+    packed.set(0, b"d" * 300)
+    assert packed._starts.dtype == np.int64 and packed._lengths.dtype == np.uint32
+    assert packed.get_many(range(3)) == [b"d" * 300, b"b" * 100, b"c" * 70_000]

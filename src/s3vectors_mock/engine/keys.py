@@ -45,7 +45,7 @@ class PackedKeys:
     """The keys of rows ``[0, len)``: reads like a list of ``str``; ``row_of`` reads like a dict key → row."""
 
     def __init__(self, capacity: int = 16) -> None:
-        self._bytes = PackedBytes(capacity)
+        self._bytes = PackedBytes(capacity, np.uint16)  # a key is at most 1,024 characters: 4,096 bytes
         self.hashes: Hashes = np.zeros(capacity, dtype=np.uint32)
         self._main = SortedIndex()
         self._recent = SortedIndex()

@@ -10,6 +10,7 @@ rewritten in row order (amortized O(1) a byte written).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -24,12 +25,23 @@ Rows = npt.NDArray[np.intp]
 
 
 class PackedBytes:
-    def __init__(self, capacity: int = 16) -> None:
+    """Rows' offsets are uint32 until the buffer passes 4 GiB (then int64), lengths ``length_type`` (uint16 for
+    keys, which are at most 4,096 bytes) until a longer row comes: 6–8 bytes a row, where int64 offsets and uint32
+    lengths took 12 (ten million keys and metadata: ~90 MB)."""
+
+    def __init__(self, capacity: int = 16, length_type: type[np.unsignedinteger[Any]] = np.uint32) -> None:
         self._buffer = bytearray()
-        self._starts = np.zeros(capacity, dtype=np.int64)
-        self._lengths = np.zeros(capacity, dtype=np.uint32)
+        self._starts: npt.NDArray[np.uint32] | npt.NDArray[np.int64] = np.zeros(capacity, dtype=np.uint32)
+        self._lengths: npt.NDArray[np.unsignedinteger[Any]] = np.zeros(capacity, dtype=length_type)
         self._size = 0
         self._garbage = 0
+
+    def _fit(self, buffer_end: int, longest: int) -> None:
+        """Widen the offsets or lengths before they must hold ``buffer_end`` or ``longest``."""
+        if buffer_end > np.iinfo(self._starts.dtype).max:
+            self._starts = self._starts.astype(np.int64)
+        if longest > np.iinfo(self._lengths.dtype).max:
+            self._lengths = self._lengths.astype(np.uint32 if longest <= np.iinfo(np.uint32).max else np.uint64)
 
     def __len__(self) -> int:
         return self._size
@@ -62,7 +74,7 @@ class PackedBytes:
             for start, length in zip(starts[picked].tolist(), lengths[picked].tolist())
         ]
 
-    def lengths(self) -> npt.NDArray[np.uint32]:
+    def lengths(self) -> npt.NDArray[np.unsignedinteger[Any]]:
         return self._lengths[: self._size]
 
     def extend(self, items: Sequence[bytes]) -> None:
@@ -72,6 +84,7 @@ class PackedBytes:
         lengths = np.fromiter(map(len, items), dtype=np.int64, count=count)
         rows = slice(self._size, self._size + count)
         ends = np.cumsum(lengths) + len(self._buffer)
+        self._fit(int(ends[-1]) if count else 0, int(lengths.max()) if count else 0)
         self._starts[rows] = ends - lengths
         self._lengths[rows] = lengths
         self._buffer += b"".join(items)
@@ -83,6 +96,7 @@ class PackedBytes:
         self._reserve(self._size + count)
         rows = slice(self._size, self._size + count)
         ends = np.cumsum(lengths) + len(self._buffer)
+        self._fit(int(ends[-1]) if count else 0, int(lengths.max()) if count else 0)
         self._starts[rows] = ends - lengths
         self._lengths[rows] = lengths
         self._buffer += joined
@@ -93,6 +107,7 @@ class PackedBytes:
         if not 0 <= row < self._size:
             raise IndexError(row)
         start, old = int(self._starts[row]), int(self._lengths[row])
+        self._fit(len(self._buffer) + len(item), len(item))
         if len(item) <= old:
             self._buffer[start : start + len(item)] = item
             self._garbage += old - len(item)
@@ -138,7 +153,7 @@ class PackedBytes:
         """Every row's bytes as a numpy string of ``width`` bytes, zero-padded (each row's length must be ≤ width)."""
         count = self._size
         starts, lengths = self._starts[:count], self._lengths[:count]
-        if count and bool(np.all(lengths == width)) and bool(np.all(np.diff(starts) == width)):
+        if count and bool(np.all(lengths == width)) and bool(np.all(np.diff(starts.astype(np.int64)) == width)):
             # Rows of one length stored back to back (keys of one pattern, never rewritten): the buffer is the array.
             view = np.frombuffer(self._buffer, dtype=f"S{width}", count=count, offset=int(starts[0]))
             # A copy: a view would pin the buffer (a bytearray with exports cannot grow).
@@ -150,7 +165,7 @@ class PackedBytes:
         columns = np.arange(width, dtype=np.int64)
         for first in range(0, count, chunk):
             rows = slice(first, min(first + chunk, count))
-            row_starts, row_lengths = starts[rows], lengths[rows].astype(np.int64)
+            row_starts, row_lengths = starts[rows].astype(np.int64), lengths[rows].astype(np.int64)
             present = columns < row_lengths[:, None]
             padded = np.zeros((len(row_starts), width), dtype=np.uint8)
             padded[present] = source[(row_starts[:, None] + columns)[present]]

@@ -149,8 +149,8 @@ class VectorTable:
         self.data: Matrix = np.empty((capacity, dimension), dtype=np.float32)
         # Squared L2 norms in float64, for euclidean and cosine distances without touching the matrix twice.
         self.squared_norms = np.empty(capacity, dtype=np.float64)
-        # The same in float32 for the fast approximate pass of search: |x|² and 1/|x| (0 for a zero vector).
-        self.squared_norms32 = np.empty(capacity, dtype=np.float32)
+        # 1/|x| in float32 for the fast approximate pass of cosine search (0 for a zero vector); |x|² in float32
+        # for euclidean search is derived when first needed (squared_norms32): a cosine index never needs it.
         self.inverse_norms = np.empty(capacity, dtype=np.float32)
         # ORDINARY, TINY or HUGE per row, and how many live rows are in each class (all ORDINARY: the fast path).
         self.norm_class = np.zeros(capacity, dtype=np.int8)
@@ -164,6 +164,7 @@ class VectorTable:
         # The rows the last few filters matched (by the parsed filter's text), valid until the next write.
         self._filter_masks: OrderedDict[str, BoolMask] = OrderedDict()
         self._filter_masks_version = -1
+        self._squared_norms32: tuple[int, npt.NDArray[np.float32]] | None = None
         # Created on the first approximate query (see approximate()); mirrors every write once it exists.
         self._approximate: ApproximateSearch | None = None
 
@@ -171,6 +172,16 @@ class VectorTable:
     def row_of(self) -> RowOf:
         """Reads like a dict from key to row."""
         return self.keys.row_of
+
+    @property
+    def squared_norms32(self) -> npt.NDArray[np.float32]:
+        """|x|² of rows ``[0, size)`` in float32 (for the fast pass of euclidean search; infinity past float32's
+        range), derived from the float64 norms and kept until the next write: 4 bytes a vector only in the
+        euclidean indexes that are searched."""
+        if self._squared_norms32 is None or self._squared_norms32[0] != self.version:
+            with np.errstate(over="ignore"):
+                self._squared_norms32 = (self.version, self.squared_norms[: self.size].astype(np.float32))
+        return self._squared_norms32[1]
 
     @property
     def key_hashes(self) -> npt.NDArray[np.uint32]:
@@ -195,7 +206,6 @@ class VectorTable:
         capacity = max(needed, int(self.capacity * GROWTH) + 1)
         self.data = grown(self.data[: self.size], capacity)
         self.squared_norms = grown(self.squared_norms[: self.size], capacity)
-        self.squared_norms32 = grown(self.squared_norms32[: self.size], capacity)
         self.inverse_norms = grown(self.inverse_norms[: self.size], capacity)
         self.norm_class = grown(self.norm_class[: self.size], capacity)
         self.columns.grow(capacity)
@@ -225,7 +235,6 @@ class VectorTable:
         squared = _squared_norms(vectors)
         self.squared_norms[row_array] = squared
         with np.errstate(over="ignore", divide="ignore"):  # |x|² of FLT_MAX-sized vectors is inf in float32
-            self.squared_norms32[row_array] = squared
             self.inverse_norms[row_array] = np.where(squared > 0, 1.0 / np.sqrt(squared), 0.0)
         classes = np.where(squared < TINY_SQUARED_NORM, TINY, np.where(squared > HUGE_SQUARED_NORM, HUGE, ORDINARY))
         if existing_count:
@@ -259,7 +268,6 @@ class VectorTable:
             source: Rows = np.asarray(movers, dtype=np.intp)
             self.data[destination] = self.data[source]
             self.squared_norms[destination] = self.squared_norms[source]
-            self.squared_norms32[destination] = self.squared_norms32[source]
             self.inverse_norms[destination] = self.inverse_norms[source]
             self.norm_class[destination] = self.norm_class[source]
             self.columns.move(destination, source)
