@@ -331,6 +331,20 @@ def _hash_order(hashes: Hashes) -> tuple[npt.NDArray[np.int64], Hashes]:
     return (packed & np.uint64(0xFFFFFFFF)).astype(np.int64), (packed >> np.uint64(32)).astype(np.uint32)
 
 
+class KeysInOrder:
+    """Keys in the order of ``ordered`` (rows, e.g. ``sorted_rows()``), as a sequence ``bisect`` can search: a key
+    is decoded when read, so a search reads ~log n of them. Valid until the table's next write."""
+
+    def __init__(self, keys: PackedKeys, ordered: Rows) -> None:
+        self._keys, self._ordered = keys, ordered
+
+    def __len__(self) -> int:
+        return len(self._ordered)
+
+    def __getitem__(self, position: int) -> str:
+        return self._keys[int(self._ordered[position])]
+
+
 class RowOf:
     """Reads like a dict from key to row."""
 

@@ -7,12 +7,11 @@ import json
 import zlib
 
 import numpy as np
-import numpy.typing as npt
 
 from .._errors import SEGMENT_PAIR, SEGMENT_RANGE, VECTOR_DATA_MISSING, validation_error
 from .._records import check_key_bytes, record_error, request_batch, returned_metadata
 from .._store import Index
-from ..engine.table import VectorTable
+from ..engine.keys import KeysInOrder
 from ._request import Params, Request
 from ._resolve import find_index, index_address
 
@@ -95,19 +94,6 @@ def _estimated_size(index: Index, row: int, return_data: bool, return_metadata: 
     return size
 
 
-class _KeysInOrder:
-    """The table's keys in code-point order, as a sequence ``bisect`` can search (a key is decoded when read)."""
-
-    def __init__(self, table: VectorTable, ordered: npt.NDArray[np.intp]) -> None:
-        self._table, self._ordered = table, ordered
-
-    def __len__(self) -> int:
-        return len(self._ordered)
-
-    def __getitem__(self, position: int) -> str:
-        return self._table.keys[int(self._ordered[position])]
-
-
 def list_vectors(request: Request, params: Params) -> Params:
     """Keys in code-point order, split into segments by a hash of the key; the token holds the last key returned."""
     address = index_address(request, params)
@@ -121,7 +107,7 @@ def list_vectors(request: Request, params: Params) -> Params:
     start = 0
     if params.get("nextToken") is not None:
         last_key = request.backend.tokens.redeem(params["nextToken"], scope)
-        start = bisect.bisect_right(_KeysInOrder(table, ordered), last_key)
+        start = bisect.bisect_right(KeysInOrder(table.keys, ordered), last_key)
     # Positions (in key order, from the cursor on) of this segment's keys: one vectorized test, not a loop.
     in_segment = np.flatnonzero(hashes[start:] % count == position) + start if count > 1 else None
     candidates = (

@@ -108,7 +108,6 @@ class Console:
     def __init__(self, service: S3VectorsService) -> None:
         self.service = service
         self.projections = ProjectionCache()
-        self.key_order = _views.KeyOrder()
 
     def answer(self, method: str, endpoint: bytes, query_string: bytes, body: bytes | None) -> WireAnswer:
         """The answer to one console request (``endpoint``: the raw path after /_s3vectors-mock/). It reads the
@@ -163,7 +162,7 @@ class Console:
         if view == "vectors":
             offset, limit = _int(request.query, "offset", 0), _int(request.query, "limit", 50)
             prefix = request.query.get("prefix", [""])[0]
-            page = _views.vectors_page(self.service, self.key_order, address, offset, limit, prefix)
+            page = _views.vectors_page(self.service, address, offset, limit, prefix)
             return json_answer(page) if page is not None else _console_error(404, "NotFound", "No such index.")
         # Only the sample is copied under the backend's lock; the PCA runs outside it.
         with self.service.backend.lock:
