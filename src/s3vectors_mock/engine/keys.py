@@ -84,13 +84,6 @@ class PackedKeys:
 
     __hash__ = None  # type: ignore[assignment]
 
-    @property
-    def nbytes(self) -> int:
-        index = (
-            self._main.hashes.nbytes + self._main.rows.nbytes + self._recent.hashes.nbytes + self._recent.rows.nbytes
-        )
-        return self._bytes.nbytes + self.hashes.nbytes + index
-
     # -- finding rows ----------------------------------------------------------------------------------------
 
     def find(self, key: str) -> int | None:
@@ -103,9 +96,7 @@ class PackedKeys:
         """Each key's row (None when absent), its bytes, its CRC32, and whether another live key has that CRC32."""
         encoded = [encode(key) for key in keys]
         hashes = [zlib.crc32(key) for key in encoded]
-        wanted = np.asarray(hashes, dtype=np.uint32)
-        recent_rows = self._recent.rows_of(wanted)
-        candidates = np.where(recent_rows >= 0, recent_rows, self._main.rows_of(wanted)).tolist()
+        candidates = self._indexed_rows(np.asarray(hashes, dtype=np.uint32)).tolist()
         overflow = self._overflow
         rows: list[int | None] = []
         taken: list[bool] = []
@@ -173,17 +164,16 @@ class PackedKeys:
         if len(self._overflow) + self._recent.live() + self._main.live() != len(self):
             raise ValueError("repeated keys")
 
+    def _indexed_rows(self, wanted: Hashes) -> npt.NDArray[np.int64]:
+        """The row recent or main holds for each CRC32 (-1: neither; a CRC32 is live in at most one of them)."""
+        recent = self._recent.rows_of(wanted)
+        return np.where(recent >= 0, recent, self._main.rows_of(wanted))
+
     def _shadows(self, key: str) -> bool:
         """Whether the key holding ``key``'s CRC32 in main or recent is ``key`` itself."""
-        rows = self._lookup_without_overflow(encode(key))
-        return rows is not None
-
-    def _lookup_without_overflow(self, encoded: bytes) -> int | None:
-        wanted = np.asarray([zlib.crc32(encoded)], dtype=np.uint32)
-        row = int(self._recent.rows_of(wanted)[0])
-        if row < 0:
-            row = int(self._main.rows_of(wanted)[0])
-        return row if row >= 0 and self._bytes.get(row) == encoded else None
+        encoded = encode(key)
+        row = int(self._indexed_rows(np.asarray([zlib.crc32(encoded)], dtype=np.uint32))[0])
+        return row >= 0 and self._bytes.get(row) == encoded
 
     def _insert(
         self, keys: Sequence[str], hashes: Hashes, taken: npt.NDArray[np.bool_], first: int, into: SortedIndex

@@ -46,10 +46,6 @@ class PackedBytes:
     def __len__(self) -> int:
         return self._size
 
-    @property
-    def nbytes(self) -> int:
-        return len(self._buffer) + self._starts.nbytes + self._lengths.nbytes
-
     def _reserve(self, needed: int) -> None:
         capacity = len(self._starts)
         if needed > capacity:

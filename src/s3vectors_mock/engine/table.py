@@ -121,10 +121,6 @@ class MetadataRows:
 
     __hash__ = None  # type: ignore[assignment]
 
-    @property
-    def nbytes(self) -> int:
-        return self._rows.nbytes
-
     def append(self, values: Metadata | None) -> None:
         self._rows.extend([self._pack(values)])
 

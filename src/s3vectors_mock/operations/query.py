@@ -54,8 +54,8 @@ class Hit:
 class Ranking:
     """Ranked results, compactly: they are what a page token keeps until its chain is released or expires.
 
-    ``keys`` are the table's own key strings; ``distances`` are float32 (NaN: no distance, for hits that only text
-    search found); ``scores`` exist only for text and hybrid search.
+    ``keys`` are the hits' keys (decoded from the table's packed keys); ``distances`` are float32 (NaN: no
+    distance, for hits that only text search found); ``scores`` exist only for text and hybrid search.
     """
 
     keys: list[str]
@@ -184,11 +184,11 @@ def _text_rankings(
     index: Index, texts: list[dict[str, Any]], allowed: BoolMask | None
 ) -> dict[str, list[tuple[str, float]]]:
     rankings: dict[str, list[tuple[str, float]]] = {}
-    row_of = index.table.row_of
     for entry in texts:
         scored = index.text_fields[entry["metadataKey"]].search(entry["text"])
         if allowed is not None:
-            scored = [(key, score) for key, score in scored if allowed[row_of[key]]]
+            rows = index.table.keys.find_many([key for key, _ in scored])
+            scored = [hit for hit, row in zip(scored, rows) if row is not None and allowed[row]]
         rankings[entry["metadataKey"]] = scored
     return rankings
 
@@ -282,11 +282,11 @@ def query_vectors(request: Request, params: Params) -> Params:
     # (before 2026-06) cannot ask for the next one, so none is kept for it (its parser would drop the token anyway).
     paged = request.client_has("QueryVectors", "nextToken")
     end = min(offset + PAGE_SIZE, len(ranked))
-    row_of = index.table.row_of
+    rows = index.table.keys.find_many(ranked.keys[offset:end])  # one lookup for the page (deleted since: none)
     hits = [
-        _describe(index, ranked.hit(position), params)
-        for position in range(offset, end)
-        if ranked.keys[position] in row_of
+        _describe(index, ranked.hit(position), row, params)
+        for position, row in zip(range(offset, end), rows)
+        if row is not None
     ]
     response: Params = {"vectors": hits, "distanceMetric": index.distance_metric}
     tokens = request.backend.tokens
@@ -300,12 +300,12 @@ def query_vectors(request: Request, params: Params) -> Params:
     return response
 
 
-def _describe(index: Index, hit: Hit, params: Params) -> Params:
+def _describe(index: Index, hit: Hit, row: int, params: Params) -> Params:
     described: Params = {"key": hit.key}
     if params.get("returnDistance") and hit.distance is not None:
         described["distance"] = hit.distance
     if params.get("returnMetadata"):
-        described["metadata"] = returned_metadata(index.table.metadata[index.table.row_of[hit.key]])
+        described["metadata"] = returned_metadata(index.table.metadata[row])
     if params.get("returnScores") and hit.scores is not None:
         described["scores"] = _copied_scores(hit.scores)
     return described

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import bisect
 import json
-import zlib
 
 import numpy as np
 
@@ -54,15 +53,16 @@ def get_vectors(request: Request, params: Params) -> Params:
     keys = params["keys"]
     check_key_bytes(keys, "keys")
     _, index = find_index(request, address)
-    present = [key for key in dict.fromkeys(keys) if key in index.table.row_of]
+    wanted = list(dict.fromkeys(keys))
+    table = index.table
+    present = [(key, row) for key, row in zip(wanted, table.keys.find_many(wanted)) if row is not None]
     # The service does not answer in request order (['same', 'does-not-exist', 'orth'] came back as ['orth',
     # 'same']). The mock answers in key-hash order (CRC32 of the UTF-8 key, the hash ListVectors segments use; ties
     # by key): deterministic, consistent with that sample, and it reorders most requests, sorted ones included,
     # so code that pairs results with requested keys by position fails here first.
-    present.sort(key=lambda key: (zlib.crc32(key.encode("utf-8")), key))
+    present.sort(key=lambda found: (int(table.key_hashes[found[1]]), found[0]))
     return_data, return_metadata = bool(params.get("returnData")), bool(params.get("returnMetadata"))
-    rows = [index.table.row_of[key] for key in present]
-    return {"vectors": [describe_vector(index, row, return_data, return_metadata) for row in rows]}
+    return {"vectors": [describe_vector(index, row, return_data, return_metadata) for _, row in present]}
 
 
 def delete_vectors(request: Request, params: Params) -> Params:

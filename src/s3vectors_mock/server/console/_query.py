@@ -95,8 +95,9 @@ def run_query(
         answer = dispatch(request, "QueryVectors", _query_params(form, bucket, index, stored))
         projection = projections.get(found)
         table = found.table
-        present = [hit for hit in answer["vectors"] if hit["key"] in table.row_of]
-        rows = [table.row_of[hit["key"]] for hit in present]
+        found_rows = table.keys.find_many([hit["key"] for hit in answer["vectors"]])
+        present = [hit for hit, row in zip(answer["vectors"], found_rows) if row is not None]
+        rows = [row for row in found_rows if row is not None]
         places = projection.place(table.data[rows]).tolist() if present else []
         query_values = stored if stored is not None else form.get("vector")
         query_place = projection.place(query_values)[0].tolist() if query_values is not None else None
