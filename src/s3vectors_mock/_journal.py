@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ._errors import ServiceError
+from ._float_lists import float32_rows
 from ._json_values import as_doubles
 from ._options import Options
 from ._store import Backend, epoch_ms, fixed_clock, moment_at
@@ -131,13 +132,15 @@ class JournalFile:
 def _vectors_apart(params: Params) -> tuple[Params, bytes, list[int] | None]:
     """PutVectors' parameters without the vectors' values, and those values as the bytes of a float32 matrix.
 
-    The values are converted exactly as PutVectors converts them (to double, then float32), so the replay stores
-    the same vectors. Anything unusual stays in the header as it was sent.
+    The values are the float32 matrix PutVectors stored, from the request's one reading of its vector data
+    (_float_lists), or converted exactly as PutVectors converts them (to double, then float32) where there was none,
+    so the replay stores the same vectors. Anything unusual stays in the header as it was sent.
     """
     records: Any = params.get("vectors")
     try:
         rows = [record["data"]["float32"] for record in records]
-        matrix = _doubles(rows).astype(np.float32)
+        read = float32_rows(rows)
+        matrix = read if read is not None else _doubles(rows).astype(np.float32)
     except (TypeError, KeyError, ValueError, OverflowError):
         return params, b"", None
     if matrix.ndim != 2 or matrix.shape[0] != len(rows):
